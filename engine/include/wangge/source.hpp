@@ -1,0 +1,70 @@
+// wangge/source.hpp — reading features from any GDAL vector source.
+//
+// Every importer (jurisdictions now; households, barriers and events later) reads
+// through VectorSource, which settles three things once per file:
+//  * CRS: from the file (.prj, embedded), or `s_srs`; a file without one is refused.
+//    Geometry is transformed to CGCS2000 lon/lat (EPSG:4490), x = lon, y = lat.
+//  * Text encoding: `encoding` if given; else the file's own (.cpg / DBF language
+//    id / format rules); a Shapefile with neither is scanned and read as UTF-8 if
+//    every value is valid UTF-8, else as GB18030 (GBK). Text is always UTF-8 here.
+//  * Field lookup by name, case-insensitively.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wangge {
+
+struct SourceOptions {
+    std::filesystem::path file;
+    std::string layer;      ///< layer name; empty: the first (only) layer
+    std::string s_srs;      ///< override the source CRS (EPSG:4549, a .prj path, WKT, PROJ string)
+    std::string encoding;   ///< override the text encoding (GBK, GB18030, UTF-8, CP936...)
+};
+
+struct SourceFeature {
+    std::int64_t fid = -1;                          ///< GDAL's feature id, as ogrinfo/QGIS show it
+    std::vector<std::optional<std::string>> fields; ///< UTF-8 text of each field; nullopt when unset/null
+    std::vector<std::string> field_errors;          ///< per field: why its text could not be decoded ("" if fine)
+    std::vector<unsigned char> wkb;                 ///< geometry in EPSG:4490 lon/lat; empty when none
+    std::string geometry_type;                      ///< OGR name of the source geometry type ("" when none)
+    std::string geometry_error;                     ///< why the geometry could not be read or transformed
+};
+
+class VectorSource {
+public:
+    explicit VectorSource(const SourceOptions& options);
+    ~VectorSource();
+    VectorSource(const VectorSource&) = delete;
+    VectorSource& operator=(const VectorSource&) = delete;
+
+    const std::vector<std::string>& field_names() const noexcept { return field_names_; }
+    /// Index of a field by case-insensitive name; nullopt when absent.
+    std::optional<int> field_index(std::string_view name) const;
+    /// Like field_index, but throws input_error naming the file and the fields it has.
+    int require_field(std::string_view name, std::string_view option) const;
+
+    std::int64_t feature_count();
+    /// The next feature; false at the end.
+    bool next(SourceFeature& out);
+    void rewind();
+
+    const std::string& file_name() const noexcept { return file_name_; }
+    const std::string& driver() const noexcept { return driver_; }
+    /// "EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E)" or similar.
+    const std::string& crs_description() const noexcept { return crs_description_; }
+    /// The encoding used for text ("UTF-8", "GB18030 (detected)", "GBK (.cpg)"...).
+    const std::string& encoding_description() const noexcept { return encoding_description_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::vector<std::string> field_names_;
+    std::string file_name_, driver_, crs_description_, encoding_description_;
+};
+
+} // namespace wangge

@@ -1,0 +1,108 @@
+// wangge/store.hpp — the embedded store: one SQLite file with SpatiaLite.
+//
+// The store holds everything wangge knows (jurisdictions, the national code table,
+// and, in later schema versions, grids, events, edit history and staff). Geometry is
+// kept in CGCS2000 lon/lat (EPSG:4490) as SpatiaLite geometry columns registered in
+// geometry_columns, so GDAL (`ogrinfo`) and QGIS list the layers. The schema is
+// versioned (PRAGMA user_version) and upgraded by ordered migrations when opened.
+// A Store is one connection: use it from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace wangge {
+
+/// SRID of every geometry in the store: CGCS2000 geographic 2D.
+inline constexpr int store_srid = 4490;
+
+class Store;
+
+/// A prepared statement. Bind indexes start at 1 (SQLite), column indexes at 0.
+class Statement {
+public:
+    Statement(Store& store, std::string_view sql);
+    Statement(Statement&&) noexcept;
+    Statement& operator=(Statement&&) noexcept;
+    ~Statement();
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, double value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind_blob(int index, const void* data, std::size_t size);
+    Statement& bind_null(int index);
+
+    /// Advance; true while a row is available, false when done. Throws on error.
+    bool step();
+    /// Run to completion (for statements without results).
+    void run();
+    void reset();
+
+    bool is_null(int col) const;
+    std::int64_t int64(int col) const;
+    double real(int col) const;
+    std::string text(int col) const;
+    std::vector<unsigned char> blob(int col) const;
+
+private:
+    Store* store_ = nullptr;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Store {
+public:
+    enum class Mode { create_if_missing, must_exist };
+
+    /// Open (and create, unless Mode::must_exist) the store at `path`, initialise
+    /// SpatiaLite metadata and bring the schema up to the current version.
+    explicit Store(const std::filesystem::path& path, Mode mode = Mode::create_if_missing);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    const std::filesystem::path& path() const noexcept { return path_; }
+    int schema_version() const;
+    static int latest_schema_version();
+
+    /// Execute one or more SQL statements without results.
+    void exec(std::string_view sql);
+    Statement prepare(std::string_view sql) { return Statement(*this, sql); }
+    /// The single value of a one-row query (NULL becomes nullopt).
+    std::optional<std::string> query_text(std::string_view sql);
+    std::int64_t query_int(std::string_view sql);
+
+    sqlite3* handle() const noexcept { return db_; }
+    [[noreturn]] void fail(std::string_view what) const;
+
+    /// RAII transaction: rolls back unless commit() is called. Not nestable.
+    class Transaction {
+    public:
+        explicit Transaction(Store& store);
+        ~Transaction();
+        Transaction(const Transaction&) = delete;
+        Transaction& operator=(const Transaction&) = delete;
+        void commit();
+
+    private:
+        Store& store_;
+        bool done_ = false;
+    };
+
+private:
+    void migrate();
+    void close() noexcept;
+
+    std::filesystem::path path_;
+    sqlite3* db_ = nullptr;
+    void* spatialite_cache_ = nullptr;
+};
+
+} // namespace wangge

@@ -1,0 +1,39 @@
+// wangge export LAYER --out FILE
+#include "cli.hpp"
+
+#include <wangge/jurisdictions.hpp>
+#include <wangge/store.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace wangge::cli {
+
+void add_export(CLI::App& app, Registry& reg) {
+    auto opt = std::make_shared<ExportOptions>();
+    auto out = std::make_shared<std::string>();
+    auto* exp = app.add_subcommand("export", "Write a layer of the store to a GIS file: Shapefile (UTF-8, with .cpg "
+                                             "and .prj), GeoPackage, GeoJSON, FlatGeobuf...");
+    exp->add_option("LAYER", opt->layer, "jurisdictions (all levels), counties, townships or villages")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"jurisdictions", "counties", "townships", "villages"}));
+    exp->add_option("-o,--out", *out, "Output file; the format follows the extension (.shp .gpkg .geojson .fgb)")
+        ->required();
+    exp->add_option("--format", opt->format, "GDAL driver name, overriding the extension (e.g. GPKG)");
+    exp->add_option("--prefix", opt->prefix, "Only codes starting with this (e.g. 330502 for one county)");
+    exp->add_flag("--overwrite", opt->overwrite, "Replace the output file if it exists");
+    exp->callback([&reg, opt, out] {
+        *reg.action = [&reg, opt, out] {
+            opt->out = *out;
+            Store store(reg.globals.db, Store::Mode::must_exist);
+            const auto n = export_layer(store, *opt);
+            if (!reg.globals.quiet)
+                fmt::print("exported {} {} to {}{}\n", n, opt->layer, opt->out.string(),
+                           opt->prefix.empty() ? "" : " (codes " + opt->prefix + "*)");
+            return ok;
+        };
+    });
+}
+
+} // namespace wangge::cli

@@ -1,0 +1,124 @@
+// wangge import [jurisdictions] FILE [options]
+#include "cli.hpp"
+
+#include <wangge/error.hpp>
+#include <wangge/jurisdictions.hpp>
+#include <wangge/store.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace wangge::cli {
+
+namespace {
+
+void print_findings(const char* kind, const ImportReport& r, const std::vector<Finding>& list, bool verbose) {
+    const std::size_t limit = verbose ? list.size() : std::min<std::size_t>(list.size(), 20);
+    for (std::size_t i = 0; i < limit; ++i) {
+        const auto& f = list[i];
+        if (f.feature < 0)
+            fmt::print(stderr, "{}: {}: {}\n", kind, r.file, f.reason);
+        else
+            fmt::print(stderr, "{}: {}: feature {}{}: {}\n", kind, r.file, f.feature,
+                       !f.code.empty()   ? fmt::format(" (code {})", f.code)
+                       : !f.name.empty() ? fmt::format(" ({})", f.name)
+                                         : std::string(),
+                       f.reason);
+    }
+    if (limit < list.size())
+        fmt::print(stderr, "{}: ... and {} more (--verbose lists all)\n", kind, list.size() - limit);
+}
+
+} // namespace
+
+void add_import(CLI::App& app, Registry& reg) {
+    auto* imp = app.add_subcommand("import", "Import data into the store ('wangge import FILE' imports jurisdictions)");
+    imp->require_subcommand(1);
+
+    auto opt = std::make_shared<ImportOptions>();
+    auto file = std::make_shared<std::string>();
+    auto level = std::make_shared<std::string>();
+    auto rejects = std::make_shared<std::string>();
+    auto* j = imp->add_subcommand(
+        "jurisdictions",
+        "Import counties, townships/streets and villages/communities with their 12-digit statistical codes from any "
+        "GDAL vector format (Shapefile, GeoPackage, GeoJSON, FlatGeobuf...). Every feature is checked first; by "
+        "default one bad feature rejects the whole file and the store is left as it was.");
+    j->add_option("FILE", *file, "Input file (any GDAL vector format)")->required();
+    j->add_option("--layer", opt->source.layer, "Layer to read, for files with several");
+    j->add_option("--code-field", opt->code_field, "Field with the division code (6, 9 or 12 digits; 12-digit codes "
+                                                   "padded with zeros are accepted)")
+        ->capture_default_str();
+    j->add_option("--name-field", opt->name_field,
+                  "Field with the name; when the file has no such field, names come from the code table")
+        ->capture_default_str();
+    j->add_option("--level", *level, "Level of every feature: county, township or village (default: from the code "
+                                     "length: 6 county, 9 township/street, 12 village/community)");
+    j->add_option("--level-field", opt->level_field, "Field with each feature's level, checked against the code");
+    j->add_option("--parent-field", opt->parent_field, "Field with the parent's code, checked against the code prefix");
+    j->add_option("--s-srs", opt->source.s_srs,
+                  "Source CRS, overriding the file's (EPSG:4549, a .prj file, WKT or PROJ string); required when "
+                  "the file has none");
+    j->add_option("--encoding", opt->source.encoding,
+                  "Text encoding of the attributes (GBK, GB18030, UTF-8...); default: the file's .cpg, else "
+                  "detected (UTF-8 if valid, else GB18030)");
+    j->add_flag("--repair", opt->repair, "Repair invalid geometry with GEOS MakeValid instead of rejecting it");
+    j->add_flag("--skip-invalid", opt->skip_invalid,
+                "Import the good features and write the rejected ones, with reasons, to the rejects file");
+    j->add_option("--rejects", *rejects, "Rejects file (CSV) [default: <input name>.rejects.csv in the current "
+                                         "directory, written when there are rejects]");
+    j->add_flag("--replace", opt->replace, "Replace jurisdictions whose code is already in the store");
+    j->add_option("--inside-tolerance", opt->inside_tolerance,
+                  "Share of a township's or village's area that may lie outside its parent")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
+    j->add_flag("--dry-run", opt->dry_run, "Check only; write nothing");
+    j->callback([&reg, opt, file, level, rejects] {
+        *reg.action = [&reg, opt, file, level, rejects] {
+            opt->source.file = *file;
+            if (!level->empty()) {
+                opt->level = level_from_name(*level);
+                if (!opt->level || *opt->level == Level::province || *opt->level == Level::city)
+                    throw usage_error(fmt::format("--level '{}': expected county, township or village", *level));
+            }
+            opt->rejects_file = rejects->empty() ? std::filesystem::path(opt->source.file.stem().string() +
+                                                                         ".rejects.csv")
+                                                 : std::filesystem::path(*rejects);
+            Store store(reg.globals.db);
+            ImportReport r;
+            {
+                Progress progress(reg.globals);
+                r = import_jurisdictions(store, *opt, progress.fn());
+            }
+            const bool show_warnings = !reg.globals.quiet;
+            if (show_warnings) print_findings("warning", r, r.warnings, reg.globals.verbose);
+            print_findings("rejected", r, r.rejects, reg.globals.verbose);
+            if (!reg.globals.quiet) {
+                fmt::print("{}: {}, CRS {}, text {}\n", r.file, r.driver, r.crs, r.encoding);
+                fmt::print("read {} features: {} accepted ({} counties, {} townships, {} villages), {} repaired, {} "
+                           "rejected, {} warnings\n",
+                           r.read, r.counties + r.townships + r.villages, r.counties, r.townships, r.villages,
+                           r.repaired, r.rejects.size(), r.warnings.size());
+                if (!r.rejects.empty()) fmt::print("rejects written to {}\n", opt->rejects_file.string());
+            }
+            if (opt->dry_run) {
+                if (!reg.globals.quiet) fmt::print("dry run: nothing written\n");
+                return r.rejects.empty() ? ok : input_rejected;
+            }
+            if (!r.committed) {
+                fmt::print(stderr,
+                           "wangge: nothing imported: {} of {} features rejected and the import is all-or-nothing; "
+                           "fix them, or use --skip-invalid to import the {} good ones\n",
+                           r.rejects.size(), r.read, r.read - static_cast<std::int64_t>(r.rejects.size()));
+                return input_rejected;
+            }
+            if (!reg.globals.quiet)
+                fmt::print("imported {} jurisdictions into {} ({} replaced)\n", r.imported, reg.globals.db,
+                           r.replaced);
+            return ok;
+        };
+    });
+}
+
+} // namespace wangge::cli

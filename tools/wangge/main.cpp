@@ -1,0 +1,90 @@
+// wangge — command line of the wangge grid-coding engine. Thin: parsing and
+// printing only; the work is in libwangge (engine/).
+#include "cli.hpp"
+
+#include <wangge/error.hpp>
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <unistd.h>
+#include <vector>
+
+namespace wangge::cli {
+
+Progress::Progress(const Globals& g) : enabled_(!g.quiet && isatty(STDERR_FILENO)) {}
+
+Progress::~Progress() {
+    if (drawn_) fmt::print(stderr, "\n");
+}
+
+void Progress::operator()(std::int64_t done, std::int64_t total, std::string_view what) {
+    if (!enabled_) return;
+    if (total > 0) {
+        const int width = 30;
+        const int filled = static_cast<int>(width * std::min<double>(1.0, double(done) / double(total)));
+        fmt::print(stderr, "\r{:<14} [{}{}] {:>3}% {}/{}", what, std::string(filled, '#'),
+                   std::string(width - filled, ' '), static_cast<int>(100.0 * done / total), done, total);
+    } else {
+        fmt::print(stderr, "\r{:<14} {}", what, done);
+    }
+    drawn_ = true;
+}
+
+} // namespace wangge::cli
+
+int main(int argc, char** argv) {
+    using namespace wangge;
+    CLI::App app{"wangge: geospatial grid coding for full-function grids (全科网格): jurisdictions with their "
+                 "statistical codes, grids, events and tiles, in one SpatiaLite store.",
+                 "wangge"};
+    app.set_version_flag("--version", std::string("wangge ") + WANGGE_VERSION);
+    cli::Globals globals;
+    app.add_option("--db", globals.db, "Store file (SpatiaLite)")->capture_default_str()->envname("WANGGE_DB");
+    app.add_flag("-q,--quiet", globals.quiet, "Print only errors");
+    app.add_flag("-v,--verbose", globals.verbose, "Print every warning in full");
+    app.require_subcommand(1);
+    app.footer("Exit codes: 0 success, 1 error (file, store), 2 bad command line, 3 input rejected "
+               "(nothing written).\nSee docs/cli.md for every command.");
+
+    cli::Action action;
+    cli::Registry reg{globals, &action};
+    cli::add_info(app, reg);
+    cli::add_codes(app, reg);
+    cli::add_import(app, reg);
+    cli::add_export(app, reg);
+
+    // `wangge import FILE` is short for `wangge import jurisdictions FILE`.
+    std::vector<char*> args(argv, argv + argc);
+    static char jur[] = "jurisdictions";
+    CLI::App* import_cmd = app.get_subcommand("import");
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (std::strcmp(argv[i], "import") != 0) continue;
+        const std::string next = argv[i + 1];
+        bool known = next == "-h" || next == "--help";
+        for (const CLI::App* sub : import_cmd->get_subcommands({})) known = known || sub->get_name() == next;
+        if (!known) args.insert(args.begin() + i + 1, jur);
+        break;
+    }
+
+    try {
+        app.parse(static_cast<int>(args.size()), args.data());
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : cli::usage;
+    }
+    try {
+        return action ? action() : cli::usage;
+    } catch (const usage_error& e) {
+        fmt::print(stderr, "wangge: {}\n", e.what());
+        return cli::usage;
+    } catch (const input_error& e) {
+        fmt::print(stderr, "wangge: {}\n", e.what());
+        return cli::input_rejected;
+    } catch (const error& e) {
+        fmt::print(stderr, "wangge: {}\n", e.what());
+        return cli::failure;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "wangge: internal error: {}\n", e.what());
+        return cli::failure;
+    }
+}
