@@ -81,7 +81,12 @@ std::string check_feature(Candidate& c, const ImportOptions& opt, const VectorSo
     c.geom = geos.from_wkb(c.src.wkb.data(), c.src.wkb.size());
     const int type = GEOSGeomTypeId_r(geos.handle(), c.geom.get());
     if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON)
-        return fmt::format("geometry is a {}; a jurisdiction must be a polygon", c.src.geometry_type);
+    {
+        char* type_name = GEOSGeomType_r(geos.handle(), c.geom.get());
+        std::string tn = type_name ? type_name : c.src.geometry_type;
+        GEOSFree_r(geos.handle(), type_name);
+        return fmt::format("geometry is a {}; a jurisdiction must be a polygon", tn);
+    }
     if (geos.is_empty(c.geom.get())) return "empty geometry";
     const std::string invalid = geos.invalid_reason(c.geom.get());
     if (!invalid.empty()) {
@@ -186,6 +191,7 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
     std::map<std::string, ParentGeom> parents;
     Statement parent_from_store = store.prepare("SELECT AsBinary(geom) FROM jurisdictions WHERE code = ?");
     std::int64_t checked = 0;
+    std::map<std::string, std::int64_t> unchecked_children;  // missing parent -> children
     for (auto& c : cands) {
         if (!c.reject.empty() || c.code.level == Level::county) continue;
         const std::string pcode = *parent_code(c.code.code);
@@ -208,11 +214,7 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
         }
         const ParentGeom& pg = it->second;
         if (!pg.geom) {
-            report.warnings.push_back({c.src.fid, c.code.code, c.name,
-                                       fmt::format("parent {} is neither in the store nor in this file: containment "
-                                                   "not checked",
-                                                   pcode),
-                                       ""});
+            ++unchecked_children[pcode];
             continue;
         }
         if (GEOSPreparedCovers_r(geos.handle(), pg.prepared.get(), c.geom.get()) == 1) continue;
@@ -223,6 +225,13 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
                                    opt.inside_tolerance * 100);
         if (progress && ++checked % 200 == 0) progress(checked, report.read, "containment");
     }
+
+    for (const auto& [pcode, n] : unchecked_children)
+        report.warnings.push_back({-1, pcode, "",
+                                   fmt::format("parent {} is neither in the store nor in this file: containment of "
+                                               "its {} {} not checked",
+                                               pcode, n, n == 1 ? "child" : "children"),
+                                   ""});
 
     for (auto& c : cands) {
         if (!c.reject.empty()) {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install what wangge needs to build, test and run, from Debian 12's packages.
+# Safe to run again: it only calls apt-get when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libgdal-dev gdal-bin            # I/O of every vector format; ogrinfo/ogr2ogr for tests
+  libgeos-dev                     # geometry (C API geos_c.h)
+  libproj-dev proj-bin proj-data  # reprojection
+  libsqlite3-dev sqlite3 libspatialite-dev libsqlite3-mod-spatialite  # the store
+  libboost-dev                    # Boost.Geometry
+  catch2                          # tests (Catch2 v2)
+  libprotozero-dev                # MVT protobuf
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

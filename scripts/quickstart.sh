@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Quick start, command 1: install what is missing, build, run the main job on the sample.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" "$root/build"
+"$root/scripts/sample-job.sh" "$root/build" "$root/out"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Quick start, command 2 (and CI): install what is missing, then build and run the
+# whole test suite twice: a normal build with warnings as errors, and a build with
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/install-deps.sh"
+
+jobs=$(nproc)
+echo "== build (RelWithDebInfo, -Werror)"
+"$root/scripts/build.sh" build-test -DWANGGE_WERROR=ON
+echo "== tests"
+ctest --test-dir build-test --output-on-failure -j"$jobs"
+
+echo "== build (ASan + UBSan)"
+"$root/scripts/build.sh" build-asan -DWANGGE_SANITIZE=ON -DWANGGE_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== tests under ASan + UBSan"
+ctest --test-dir build-asan --output-on-failure -j"$jobs"

@@ -1,0 +1,102 @@
+// End-to-end: the shipped 湖州市 sample through the real binary, in Shapefile,
+// GeoPackage and GeoJSON; the store read back by GDAL (as ogrinfo and QGIS do).
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+#include <wangge/store.hpp>
+
+using namespace wangge;
+using namespace wangge::test;
+
+namespace {
+
+const char* const levels[] = {"counties", "townships", "villages"};
+
+/// Import the three sample layers, converted to `ext` with ogr2ogr unless ".shp".
+void import_sample(const TempDir& dir, const std::string& db, const std::string& ext) {
+    REQUIRE(run_wangge({"--db", db, "codes", "load", (sample_dir() / "codes").string()}).exit_code == 0);
+    for (const char* level : levels) {
+        auto src = sample_dir() / (std::string("huzhou_") + level + ".shp");
+        if (ext != ".shp") {
+            const auto converted = dir / (std::string("huzhou_") + level + ext);
+            const auto c = run_shell("ogr2ogr '" + converted.string() + "' '" + src.string() + "'");
+            REQUIRE(c.exit_code == 0);
+            src = converted;
+        }
+        std::vector<std::string> args{"--db", db, "import", src.string()};
+        if (std::string(level) != "counties") {
+            args.push_back("--parent-field");
+            args.push_back("parent");
+        }
+        const auto r = run_wangge(args);
+        INFO(src << "\n" << r.out << r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.out, Catch::Contains("0 rejected, 0 warnings"));
+    }
+}
+
+void check_sample_store(const std::string& db) {
+    Store s(db, Store::Mode::must_exist);
+    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE level='county'") == 5);
+    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE level='township'") == 72);
+    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE level='village'") == 1301);
+    // every code and name is the real one from the statistical code table
+    CHECK(s.query_int("SELECT count(*) FROM jurisdictions j JOIN division_codes d ON d.code = j.code "
+                      "AND d.name = j.name AND d.level = j.level") == 1378);
+    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE NOT ST_IsValid(geom)") == 0);
+}
+
+} // namespace
+
+TEST_CASE("sample: Shapefile import, read back by GDAL, each level covers its parent", "[e2e][sample]") {
+    TempDir dir("sample-shp");
+    const std::string db = (dir / "huzhou.sqlite").string();
+    import_sample(dir, db, ".shp");
+    check_sample_store(db);
+    CHECK(feature_count(db, "jurisdictions") == 1378);
+    const auto info = run_shell("ogrinfo -so '" + db + "' jurisdictions");
+    CHECK_THAT(info.out, Catch::Contains("Feature Count: 1378"));
+    CHECK_THAT(info.out, Catch::Contains("China Geodetic Coordinate System 2000"));
+
+    // Each parent is covered by its children: area of the symmetric difference
+    // between the parent and the union of its children < 0.01% of the parent.
+    Store s(db, Store::Mode::must_exist);
+    Statement st = s.prepare(
+        "SELECT p.code, Area(SymDifference(p.geom, u.g)) / Area(p.geom) FROM jurisdictions p "
+        "JOIN (SELECT parent_code, ST_Union(geom) AS g FROM jurisdictions GROUP BY parent_code) u "
+        "ON u.parent_code = p.code");
+    int parents = 0;
+    double worst = 0;
+    while (st.step()) {
+        ++parents;
+        worst = std::max(worst, st.real(1));
+        INFO("parent " << st.text(0));
+        CHECK(st.real(1) < 1e-4);
+    }
+    CHECK(parents == 5 + 72);
+    WARN("worst cover difference: " << worst * 100 << "% of the parent's area");
+}
+
+TEST_CASE("sample: GeoPackage and GeoJSON imports give the same jurisdictions", "[e2e][sample]") {
+    for (const std::string ext : {".gpkg", ".geojson"}) {
+        DYNAMIC_SECTION(ext) {
+            TempDir dir("sample" + ext.substr(1));
+            const std::string db = (dir / "huzhou.sqlite").string();
+            import_sample(dir, db, ext);
+            check_sample_store(db);
+        }
+    }
+}
+
+TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample]") {
+    TempDir dir("sample-job");
+    const auto bin_dir = fs::path(WANGGE_BIN).parent_path().parent_path();
+    const auto r = run_shell("bash '" + (source_dir() / "scripts" / "sample-job.sh").string() + "' '" +
+                             bin_dir.string() + "' '" + dir.path().string() + "'");
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("5 counties  72 townships  1301 villages  (1378 in all)"));
+    CHECK_THAT(r.out, Catch::Contains("浮星桥社区居委会"));
+    CHECK(feature_count(dir / "wuxing_villages.gpkg") > 0);
+}

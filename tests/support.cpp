@@ -1,0 +1,103 @@
+#include "support.hpp"
+
+#include <wangge/store.hpp>
+
+#include <gdal.h>
+#include <ogr_api.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace wangge::test {
+
+TempDir::TempDir(const std::string& name) {
+    static std::atomic<int> counter{0};
+    path_ = fs::current_path() / "tmp" / (name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    if (!std::getenv("WANGGE_KEEP_TMP")) fs::remove_all(path_, ec);
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& content) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << content;
+}
+
+RunResult run_shell(const std::string& cmdline) {
+    static std::atomic<int> counter{0};
+    const fs::path err = fs::temp_directory_path() /
+                         ("wangge-test-err-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+    const std::string full = "(" + cmdline + ") 2>'" + err.string() + "'";
+    RunResult r;
+    FILE* p = popen(full.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = read_file(err);
+    fs::remove(err);
+    return r;
+}
+
+namespace {
+std::string quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+} // namespace
+
+RunResult run_wangge(const std::vector<std::string>& args) {
+    std::string cmd = quote(WANGGE_BIN);
+    for (const auto& a : args) cmd += " " + quote(a);
+    return run_shell(cmd);
+}
+
+fs::path source_dir() { return WANGGE_SOURCE_DIR; }
+fs::path sample_dir() { return source_dir() / "shapefiles"; }
+fs::path data_dir() { return source_dir() / "tests" / "data"; }
+fs::path shared_dir() { return WANGGE_SHARED_DIR; }
+
+std::int64_t feature_count(const fs::path& file, const std::string& layer) {
+    GDALAllRegister();
+    GDALDatasetH ds = GDALOpenEx(file.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+    if (!ds) return -1;
+    OGRLayerH l = layer.empty() ? GDALDatasetGetLayer(ds, 0) : GDALDatasetGetLayerByName(ds, layer.c_str());
+    const std::int64_t n = l ? OGR_L_GetFeatureCount(l, 1) : -1;
+    GDALClose(ds);
+    return n;
+}
+
+std::string store_digest(const fs::path& db) {
+    if (!fs::exists(db)) return "(no store)";
+    Store store(db, Store::Mode::must_exist);
+    Statement st = store.prepare(
+        "SELECT count(*) || ':' || coalesce(group_concat(d, '|'), '') FROM "
+        "(SELECT code || ',' || name || ',' || level || ',' || coalesce(parent_code,'') || ',' || "
+        "hex(AsBinary(geom)) AS d FROM jurisdictions ORDER BY code)");
+    st.step();
+    return st.text(0) + "/runs=" + std::to_string(store.query_int("SELECT count(*) FROM import_runs"));
+}
+
+} // namespace wangge::test

@@ -1,0 +1,52 @@
+// Test support: temporary directories, running the real `wangge` binary, and
+// small helpers to read results back with GDAL and the store.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace wangge::test {
+
+namespace fs = std::filesystem;
+
+/// A fresh directory under the build tree, removed at the end of the test.
+class TempDir {
+public:
+    explicit TempDir(const std::string& name);
+    ~TempDir();
+    const fs::path& path() const { return path_; }
+    fs::path operator/(const std::string& p) const { return path_ / p; }
+
+private:
+    fs::path path_;
+};
+
+struct RunResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+/// Run a shell command line (stdout and stderr captured separately).
+RunResult run_shell(const std::string& cmdline);
+/// Run the wangge binary with the given arguments (each shell-quoted).
+RunResult run_wangge(const std::vector<std::string>& args);
+
+fs::path source_dir();    ///< the repository root
+fs::path sample_dir();    ///< shapefiles/
+fs::path data_dir();      ///< tests/data/
+fs::path shared_dir();    ///< ../shared (may be absent outside CI)
+
+/// Feature count of a GDAL vector file's first (or named) layer; -1 if unreadable.
+std::int64_t feature_count(const fs::path& file, const std::string& layer = "");
+
+/// A digest of the jurisdictions table (codes, names, levels, geometry), to prove a
+/// failed command left the store exactly as it was.
+std::string store_digest(const fs::path& db);
+
+std::string read_file(const fs::path& p);
+void write_file(const fs::path& p, const std::string& content);
+
+} // namespace wangge::test
