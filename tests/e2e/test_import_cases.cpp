@@ -107,3 +107,24 @@ TEST_CASE("import: --replace replaces a stored jurisdiction, keeping the rest", 
     CHECK_THAT(r.out, Catch::Contains("(2 replaced)"));
     CHECK_THAT(store_digest(db), Catch::StartsWith("3:"));
 }
+
+TEST_CASE("import: names come from the code table when the file has none; padded codes are normalised",
+          "[e2e][import]") {
+    TempDir dir("import-names");
+    const std::string db = (dir / "s.sqlite").string();
+    REQUIRE(run_wangge({"--db", db, "codes", "load", (sample_dir() / "codes").string()}).exit_code == 0);
+    REQUIRE(run_wangge({"--db", db, "import", (data_dir() / "import" / "base_county.geojson").string()}).exit_code == 0);
+    const auto r = run_wangge(
+        {"--db", db, "import", (data_dir() / "import" / "codes_only.geojson").string(), "--code-field", "DM"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(store_digest(db), Catch::Contains("330502001,月河街道,township,330502,"));
+    CHECK_THAT(store_digest(db), Catch::Contains("330502002,朝阳街道,township,330502,"));
+    // without the code table there is no name to be had: rejected, nothing written
+    TempDir bare("import-names-bare");
+    const std::string db2 = (bare / "s.sqlite").string();
+    const auto r2 = run_wangge({"--db", db2, "import", (data_dir() / "import" / "codes_only.geojson").string(),
+                                "--code-field", "dm", "--rejects", (bare / "r.csv").string()});
+    CHECK(r2.exit_code == 3);
+    CHECK_THAT(r2.err, Catch::Contains("code 330502001 has no name"));
+}
