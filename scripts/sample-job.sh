@@ -5,11 +5,11 @@
 # Usage: scripts/sample-job.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
-out=${2:-$root/out}
+build=$(cd "${1:-$root/build}" && pwd)
+mkdir -p "${2:-$root/out}"
+out=$(cd "${2:-$root/out}" && pwd)
 wangge="$build/tools/wangge"
 db="$out/huzhou.sqlite"
-mkdir -p "$out"
 rm -f "$db" "$db-wal" "$db-shm"
 cd "$out"
 

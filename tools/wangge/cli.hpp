@@ -54,5 +54,8 @@ void add_codes(CLI::App& app, Registry& reg);
 void add_import(CLI::App& app, Registry& reg);
 void add_export(CLI::App& app, Registry& reg);
 void add_info(CLI::App& app, Registry& reg);
+void add_partition(CLI::App& app, Registry& reg);
+void add_grids(CLI::App& app, Registry& reg);
+void add_code(CLI::App& app, Registry& reg);
 
 } // namespace wangge::cli

@@ -1,6 +1,7 @@
 // wangge export LAYER --out FILE
 #include "cli.hpp"
 
+#include <wangge/grids.hpp>
 #include <wangge/jurisdictions.hpp>
 #include <wangge/store.hpp>
 
@@ -15,9 +16,10 @@ void add_export(CLI::App& app, Registry& reg) {
     auto out = std::make_shared<std::string>();
     auto* exp = app.add_subcommand("export", "Write a layer of the store to a GIS file: Shapefile (UTF-8, with .cpg "
                                              "and .prj), GeoPackage, GeoJSON, FlatGeobuf...");
-    exp->add_option("LAYER", opt->layer, "jurisdictions (all levels), counties, townships or villages")
+    exp->add_option("LAYER", opt->layer, "jurisdictions (all levels), counties, townships, villages, or grids (current "
+                                         "grids with their village, township and county codes and names)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"jurisdictions", "counties", "townships", "villages"}));
+        ->check(CLI::IsMember({"jurisdictions", "counties", "townships", "villages", "grids"}));
     exp->add_option("-o,--out", *out, "Output file; the format follows the extension (.shp .gpkg .geojson .fgb)")
         ->required();
     exp->add_option("--format", opt->format, "GDAL driver name, overriding the extension (e.g. GPKG)");
@@ -27,7 +29,8 @@ void add_export(CLI::App& app, Registry& reg) {
         *reg.action = [&reg, opt, out] {
             opt->out = *out;
             Store store(reg.globals.db, Store::Mode::must_exist);
-            const auto n = export_layer(store, *opt);
+            const auto n = opt->layer == "grids" ? export_grids(store, opt->out, opt->format, opt->prefix, opt->overwrite)
+                                                 : export_layer(store, *opt);
             if (!reg.globals.quiet)
                 fmt::print("exported {} {} to {}{}\n", n, opt->layer, opt->out.string(),
                            opt->prefix.empty() ? "" : " (codes " + opt->prefix + "*)");

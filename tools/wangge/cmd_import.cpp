@@ -2,6 +2,7 @@
 #include "cli.hpp"
 
 #include <wangge/error.hpp>
+#include <wangge/grids.hpp>
 #include <wangge/jurisdictions.hpp>
 #include <wangge/store.hpp>
 
@@ -28,6 +29,21 @@ void print_findings(const char* kind, const ImportReport& r, const std::vector<F
     }
     if (limit < list.size())
         fmt::print(stderr, "{}: ... and {} more (--verbose lists all)\n", kind, list.size() - limit);
+}
+
+
+int report_inputs(Registry& reg, const InputImportReport& r, const char* what, const std::string& total) {
+    const std::size_t limit = reg.globals.verbose ? r.rejects.size() : std::min<std::size_t>(r.rejects.size(), 20);
+    for (std::size_t i = 0; i < limit; ++i) fmt::print(stderr, "rejected: {}: {}\n", r.file, r.rejects[i]);
+    if (limit < r.rejects.size()) fmt::print(stderr, "rejected: ... and {} more (--verbose)\n", r.rejects.size() - limit);
+    if (!r.rejects.empty()) {
+        fmt::print(stderr, "wangge: nothing imported: {} of {} features rejected\n", r.rejects.size(), r.read);
+        return input_rejected;
+    }
+    if (!reg.globals.quiet)
+        fmt::print("{}: CRS {}, text {}\nimported {} {} ({}) into {}\n", r.file, r.crs, r.encoding, r.imported, what,
+                   total, reg.globals.db);
+    return ok;
 }
 
 } // namespace
@@ -117,6 +133,44 @@ void add_import(CLI::App& app, Registry& reg) {
                 fmt::print("imported {} jurisdictions into {} ({} replaced)\n", r.imported, reg.globals.db,
                            r.replaced);
             return ok;
+        };
+    });
+
+    auto hopt = std::make_shared<HouseholdImportOptions>();
+    auto hfile = std::make_shared<std::string>();
+    auto* h = imp->add_subcommand("households", "Import household points (one per building, with a household count) "
+                                                "that partitioning balances grids by");
+    h->add_option("FILE", *hfile, "Point file, any GDAL vector format")->required();
+    h->add_option("--layer", hopt->source.layer, "Layer to read, for files with several");
+    h->add_option("--count-field", hopt->count_field, "Field with the number of households")->capture_default_str();
+    h->add_option("--s-srs", hopt->source.s_srs, "Source CRS, overriding the file's");
+    h->add_option("--encoding", hopt->source.encoding, "Text encoding of the attributes");
+    h->add_flag("--replace", hopt->replace, "Replace the household points already in the store");
+    h->callback([&reg, hopt, hfile] {
+        *reg.action = [&reg, hopt, hfile] {
+            hopt->source.file = *hfile;
+            Store store(reg.globals.db);
+            const auto r = import_households(store, *hopt);
+            return report_inputs(reg, r, "household points", fmt::format("{} households", r.total));
+        };
+    });
+
+    auto bopt = std::make_shared<BarrierImportOptions>();
+    auto bfile = std::make_shared<std::string>();
+    auto* b = imp->add_subcommand("barriers", "Import barrier lines (roads, rivers, railways) that grid edges follow");
+    b->add_option("FILE", *bfile, "Line file, any GDAL vector format")->required();
+    b->add_option("--layer", bopt->source.layer, "Layer to read, for files with several");
+    b->add_option("--kind-field", bopt->kind_field, "Field with the kind (road, river, railway); optional")->capture_default_str();
+    b->add_option("--name-field", bopt->name_field, "Field with the name; optional")->capture_default_str();
+    b->add_option("--s-srs", bopt->source.s_srs, "Source CRS, overriding the file's");
+    b->add_option("--encoding", bopt->source.encoding, "Text encoding of the attributes");
+    b->add_flag("--replace", bopt->replace, "Replace the barrier lines already in the store");
+    b->callback([&reg, bopt, bfile] {
+        *reg.action = [&reg, bopt, bfile] {
+            bopt->source.file = *bfile;
+            Store store(reg.globals.db);
+            const auto r = import_barriers(store, *bopt);
+            return report_inputs(reg, r, "barrier lines", fmt::format("{:.1f} km", double(r.total) / 1000));
         };
     });
 }

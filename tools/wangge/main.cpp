@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
     cli::add_info(app, reg);
     cli::add_codes(app, reg);
     cli::add_import(app, reg);
+    cli::add_partition(app, reg);
+    cli::add_grids(app, reg);
+    cli::add_code(app, reg);
     cli::add_export(app, reg);
 
     // `wangge import FILE` is short for `wangge import jurisdictions FILE`.

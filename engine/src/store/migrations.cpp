@@ -62,11 +62,92 @@ void v1_foundation(Store& s) {
     s.exec("SELECT CreateSpatialIndex('jurisdictions', 'geom')");
 }
 
+// Version 2: grids. Inputs of partitioning (household points, barrier lines), and
+// grids with every version kept: a grid row is current while valid_to IS NULL, so a
+// redraw closes rows instead of deleting them. grid_serials is the registry that
+// makes "a code is never given out twice in a village" a primary key, not a habit.
+void v2_grids(Store& s) {
+    s.exec(R"sql(
+        CREATE TABLE households (
+            id          INTEGER PRIMARY KEY,
+            households  INTEGER NOT NULL CHECK (households >= 0),
+            source_file TEXT NOT NULL,
+            source_feature INTEGER,
+            import_id   INTEGER REFERENCES import_runs(id)
+        );
+        CREATE TABLE barriers (
+            id          INTEGER PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            name        TEXT,
+            source_file TEXT NOT NULL,
+            source_feature INTEGER,
+            import_id   INTEGER REFERENCES import_runs(id)
+        );
+        CREATE TABLE partition_runs (
+            id          INTEGER PRIMARY KEY,
+            started_at  TEXT NOT NULL,
+            scope       TEXT NOT NULL,
+            settings    TEXT NOT NULL,
+            villages    INTEGER NOT NULL DEFAULT 0,
+            grids       INTEGER NOT NULL DEFAULT 0,
+            kept        INTEGER NOT NULL DEFAULT 0,
+            added       INTEGER NOT NULL DEFAULT 0,
+            retired     INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE grids (
+            id            INTEGER PRIMARY KEY,
+            code          TEXT NOT NULL,
+            village_code  TEXT NOT NULL,
+            serial        INTEGER NOT NULL CHECK (serial BETWEEN 1 AND 999),
+            type          TEXT NOT NULL CHECK (type IN ('base','dedicated')),
+            name          TEXT,
+            households    INTEGER NOT NULL,
+            area_m2       REAL NOT NULL,
+            perimeter_m   REAL NOT NULL,
+            compactness   REAL NOT NULL,
+            label_lon     REAL NOT NULL,
+            label_lat     REAL NOT NULL,
+            beidou        TEXT,
+            lineage       TEXT NOT NULL CHECK (lineage IN ('new','unchanged','reshaped','split','merged')),
+            valid_from    TEXT NOT NULL,
+            valid_to      TEXT,
+            run_id        INTEGER NOT NULL REFERENCES partition_runs(id)
+        );
+        CREATE UNIQUE INDEX grids_current_code ON grids(code) WHERE valid_to IS NULL;
+        CREATE INDEX grids_village ON grids(village_code, valid_to);
+        CREATE TABLE grid_serials (
+            village_code TEXT NOT NULL,
+            serial       INTEGER NOT NULL,
+            code         TEXT NOT NULL UNIQUE,
+            state        TEXT NOT NULL CHECK (state IN ('active','retired')),
+            created_at   TEXT NOT NULL,
+            retired_at   TEXT,
+            PRIMARY KEY (village_code, serial)
+        );
+        CREATE TABLE grid_lineage (
+            run_id       INTEGER NOT NULL REFERENCES partition_runs(id),
+            old_code     TEXT,
+            new_code     TEXT,
+            kind         TEXT NOT NULL,
+            shared_m2    REAL
+        );
+        CREATE INDEX grid_lineage_old ON grid_lineage(old_code);
+        CREATE INDEX grid_lineage_new ON grid_lineage(new_code);
+    )sql");
+    s.exec("SELECT AddGeometryColumn('households', 'geom', 4490, 'POINT', 'XY', 1)");
+    s.exec("SELECT CreateSpatialIndex('households', 'geom')");
+    s.exec("SELECT AddGeometryColumn('barriers', 'geom', 4490, 'MULTILINESTRING', 'XY', 1)");
+    s.exec("SELECT CreateSpatialIndex('barriers', 'geom')");
+    s.exec("SELECT AddGeometryColumn('grids', 'geom', 4490, 'MULTIPOLYGON', 'XY', 1)");
+    s.exec("SELECT CreateSpatialIndex('grids', 'geom')");
+}
+
 } // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {
         {"foundation: code table, import runs, jurisdictions", v1_foundation},
+        {"grids: households, barriers, grids with versions, serial registry, lineage", v2_grids},
     };
     return all;
 }

@@ -1,0 +1,136 @@
+// wangge/grids.hpp — grids in the store: partition runs, the unified grid code,
+// stability across redraws, browsing and export.
+//
+// Unified grid code (docs/codes.md): 15 digits = the village's 12-digit statistical
+// code + a 3-digit serial 001-999. Serials are given west to east, then north to
+// south, when a village is first partitioned. When it is partitioned again, a new
+// grid that shares at least half of its area with an old grid, and at least half of
+// the old grid's area, keeps the old code; the others get the next serial never used
+// in that village; codes that disappear are retired with a date and never given out
+// again (the grid_serials table enforces it). Every change is recorded as lineage.
+#pragma once
+
+#include "wangge/codes.hpp"
+#include "wangge/partition.hpp"
+#include "wangge/source.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wangge {
+
+class Store;
+
+// ---------------------------------------------------------------- inputs
+
+struct HouseholdImportOptions {
+    SourceOptions source;
+    std::string count_field = "households";
+    bool replace = false;   ///< drop the households already in the store first
+};
+
+struct BarrierImportOptions {
+    SourceOptions source;
+    std::string kind_field = "kind";  ///< road, river, railway... (optional field)
+    std::string name_field = "name";  ///< optional field
+    bool replace = false;
+};
+
+struct InputImportReport {
+    std::string file, crs, encoding;
+    std::int64_t read = 0, imported = 0, total = 0;  ///< total: households summed, or barrier length in m
+    std::vector<std::string> rejects;                ///< "feature N: reason"
+};
+
+/// Household points with a count (any GDAL point source). Throws input_error when
+/// the count field is missing or the file holds no points; bad features are listed
+/// as rejects and nothing is written when there are any.
+InputImportReport import_households(Store& store, const HouseholdImportOptions& options);
+/// Barrier lines: roads, rivers, railways. Same rules; a file of points or polygons is refused.
+InputImportReport import_barriers(Store& store, const BarrierImportOptions& options);
+
+// ------------------------------------------------------------ partition
+
+struct PartitionOptions {
+    std::string scope;                    ///< "" = every village; else a 6, 9 or 12-digit code
+    SizePolicy policy;
+    std::filesystem::path dedicated_file; ///< optional polygons that become 专属网格
+    std::string dedicated_name_field = "name";
+    int threads = 0;                      ///< 0: hardware concurrency
+    int beidou_level = 8;
+    bool dry_run = false;
+};
+
+/// What happened to one code in a run.
+struct CodeChange {
+    std::string code;
+    std::string kind;     ///< new, unchanged, reshaped, split, merged, retired
+    std::string detail;   ///< e.g. "from 330502001005003" or "into 330502001005007"
+};
+
+struct VillageRunSummary {
+    std::string village_code;
+    int grids = 0;
+    std::int64_t households = 0;
+    double target = 0;
+    int band_min = 0, band_max = 0;
+    bool by_area = false;
+    double max_dev = 0, min_dev = 0;   ///< (households - target)/target of the heaviest / lightest grid
+};
+
+struct PartitionReport {
+    int villages = 0, grids = 0;
+    int kept = 0, reshaped = 0, added = 0, retired = 0;
+    std::int64_t households = 0;
+    std::int64_t in_band = 0;              ///< grids inside their village's size band
+    std::vector<double> compactness;       ///< per grid
+    std::vector<double> deviation;         ///< per grid (households - target)/target (household villages only)
+    /// In villages crossed by barriers: grid edges inside villages, the part of them
+    /// along barriers, and the length of barrier lines inside the villages.
+    double interior_edge_m = 0, barrier_edge_m = 0, barrier_length_m = 0;
+    int villages_with_barriers = 0, dedicated = 0;
+    std::vector<VillageRunSummary> per_village;
+    std::vector<CodeChange> changes;       ///< code by code (filled always; printed for --dry-run)
+    std::vector<std::string> notes;
+    std::int64_t run_id = 0;
+    double seconds = 0;
+    int threads = 0;
+};
+
+PartitionReport run_partition(Store& store, const PartitionOptions& options, const ProgressFn& progress = {});
+
+// -------------------------------------------------------------- browse
+
+struct GridRow {
+    std::string code, village_code, village_name, township_code, township_name, county_code, county_name;
+    int serial = 0;
+    std::string type;   ///< base / dedicated
+    std::string name;
+    std::int64_t households = 0;
+    double area_m2 = 0, compactness = 0, label_lon = 0, label_lat = 0;
+    std::string beidou, lineage, valid_from, valid_to;
+};
+
+/// Current grids whose code starts with `prefix` (a county, township or village code).
+std::vector<GridRow> list_grids(Store& store, const std::string& prefix);
+/// A grid by code (current version), with its history (all versions, newest first).
+std::vector<GridRow> grid_history(Store& store, const std::string& code);
+/// Lineage rows that mention a code: (run, old, new, kind).
+std::vector<CodeChange> grid_lineage(Store& store, const std::string& code);
+/// Export current grids (with village/township names) to any GDAL format.
+std::int64_t export_grids(Store& store, const std::filesystem::path& out, const std::string& format,
+                          const std::string& prefix, bool overwrite);
+
+/// Parse a 15-digit grid code (or 17 with a micro-grid suffix). nullopt when malformed.
+struct GridCode {
+    std::string village;  ///< 12 digits
+    int serial = 0;       ///< 1..999
+    int micro = 0;        ///< 0 = none, else 1..99
+};
+std::optional<GridCode> parse_grid_code(std::string_view code);
+std::string make_grid_code(const std::string& village, int serial);
+
+} // namespace wangge

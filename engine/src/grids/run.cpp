@@ -1,0 +1,441 @@
+// A partition run: load villages and inputs from the store, partition villages in
+// parallel (one GEOS context per thread), give codes with stability against the
+// current grids, and write everything in one transaction (or nothing: --dry-run).
+#include "wangge/grids.hpp"
+
+#include "wangge/beidou.hpp"
+#include "wangge/error.hpp"
+#include "wangge/geos.hpp"
+#include "wangge/store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <map>
+#include <thread>
+
+namespace wangge {
+
+std::optional<GridCode> parse_grid_code(std::string_view code) {
+    if (code.size() != 15 && code.size() != 17) return std::nullopt;
+    if (code.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    GridCode gc;
+    gc.village = std::string(code.substr(0, 12));
+    gc.serial = std::stoi(std::string(code.substr(12, 3)));
+    if (code.size() == 17) gc.micro = std::stoi(std::string(code.substr(15, 2)));
+    if (gc.serial < 1 || (code.size() == 17 && gc.micro < 1)) return std::nullopt;
+    if (!parse_division_code(gc.village).ok() || gc.village.size() != 12) return std::nullopt;
+    return gc;
+}
+
+std::string make_grid_code(const std::string& village, int serial) {
+    return fmt::format("{}{:03d}", village, serial);
+}
+
+namespace {
+
+struct OldGrid {
+    std::int64_t row_id = 0;
+    std::string code;
+    int serial = 0;
+    std::int64_t households = 0;
+    std::vector<unsigned char> wkb;
+};
+
+struct VillageJob {
+    VillageInput input;
+    std::vector<OldGrid> old;
+    int max_serial = 0;
+};
+
+struct NewGrid {
+    GridResult grid;
+    std::string code;
+    int serial = 0;
+    std::string lineage;        // new, unchanged, reshaped, split, merged
+    std::string detail;
+    std::int64_t replaces_row = 0;  // old row closed by this version (unchanged-with-new-attributes, reshaped)
+    bool write = true;          // false: identical to the stored version
+};
+
+struct LineageRow {
+    std::string old_code, new_code, kind;
+    double shared_m2 = 0;
+};
+
+struct VillageOutcome {
+    VillagePartition partition;
+    std::vector<NewGrid> grids;
+    std::vector<std::pair<OldGrid, std::string>> retired;  // with detail
+    std::vector<LineageRow> lineage;
+};
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+}
+
+VillageOutcome process(const VillageJob& job, const PartitionOptions& opt, geos::Context& g) {
+    VillageOutcome out;
+    out.partition = partition_village(job.input, opt.policy, g);
+    const auto& grids = out.partition.grids;
+    const double lat = grids.empty() ? 30.0 : grids.front().label_lat;
+    const double to_m2 = std::pow(6371007.2 * M_PI / 180.0, 2) * std::cos(lat * M_PI / 180.0);
+
+    std::vector<geos::Geometry> ng, og;
+    std::vector<double> na, oa;
+    for (const auto& gr : grids) {
+        ng.push_back(g.from_wkb(gr.wkb.data(), gr.wkb.size()));
+        na.push_back(g.area(ng.back().get()));
+    }
+    for (const auto& o : job.old) {
+        og.push_back(g.from_wkb(o.wkb.data(), o.wkb.size()));
+        oa.push_back(g.area(og.back().get()));
+    }
+    // shared area of every overlapping (new, old) pair
+    std::vector<std::vector<double>> shared(ng.size(), std::vector<double>(og.size(), 0.0));
+    for (std::size_t i = 0; i < ng.size(); ++i)
+        for (std::size_t j = 0; j < og.size(); ++j) {
+            if (GEOSIntersects_r(g.handle(), ng[i].get(), og[j].get()) != 1) continue;
+            shared[i][j] = g.area(g.intersection(ng[i].get(), og[j].get()).get());
+        }
+    // a match needs at least half of both: so it is unique both ways
+    constexpr double eps = 1e-9;
+    std::vector<int> match_new(ng.size(), -1), match_old(og.size(), -1);
+    for (std::size_t i = 0; i < ng.size(); ++i)
+        for (std::size_t j = 0; j < og.size(); ++j)
+            if (shared[i][j] >= 0.5 * na[i] * (1 - eps) && shared[i][j] >= 0.5 * oa[j] * (1 - eps) &&
+                match_old[j] < 0 && match_new[i] < 0) {
+                match_new[i] = static_cast<int>(j);
+                match_old[j] = static_cast<int>(i);
+            }
+    int next_serial = job.max_serial;
+    for (std::size_t i = 0; i < ng.size(); ++i) {
+        NewGrid n;
+        n.grid = grids[i];
+        if (match_new[i] >= 0) {
+            const OldGrid& o = job.old[static_cast<std::size_t>(match_new[i])];
+            n.code = o.code;
+            n.serial = o.serial;
+            const bool same_shape =
+                GEOSEqualsExact_r(g.handle(), ng[i].get(), og[static_cast<std::size_t>(match_new[i])].get(), 0) == 1;
+            n.lineage = same_shape ? "unchanged" : "reshaped";
+            n.write = !same_shape || n.grid.households != o.households;
+            n.replaces_row = o.row_id;
+            if (!same_shape)
+                out.lineage.push_back({o.code, o.code, "reshaped", shared[i][static_cast<std::size_t>(match_new[i])] * to_m2});
+        } else {
+            if (++next_serial > 999)
+                throw input_error(fmt::format("village {}: more than 999 grid serials would be used", job.input.code));
+            n.serial = next_serial;
+            n.code = make_grid_code(job.input.code, n.serial);
+            std::vector<std::pair<double, std::size_t>> parents;
+            for (std::size_t j = 0; j < og.size(); ++j)
+                if (shared[i][j] > 0.01 * na[i]) parents.emplace_back(shared[i][j], j);
+            std::sort(parents.rbegin(), parents.rend());
+            if (parents.empty()) {
+                n.lineage = "new";
+            } else if (parents.front().first >= 0.5 * na[i]) {
+                n.lineage = "split";
+                n.detail = "from " + job.old[parents.front().second].code;
+            } else {
+                std::vector<std::string> from;
+                for (const auto& p : parents) from.push_back(job.old[p.second].code);
+                n.lineage = "merged";
+                n.detail = "from " + join(from);
+            }
+            for (const auto& p : parents)
+                out.lineage.push_back({job.old[p.second].code, n.code, n.lineage, p.first * to_m2});
+        }
+        out.grids.push_back(std::move(n));
+    }
+    for (std::size_t j = 0; j < og.size(); ++j) {
+        if (match_old[j] >= 0) continue;
+        std::vector<std::string> into;
+        for (std::size_t i = 0; i < ng.size(); ++i)
+            if (shared[i][j] > 0.01 * oa[j]) into.push_back(out.grids[i].code);
+        out.retired.emplace_back(job.old[j], into.empty() ? std::string() : "into " + join(into));
+        out.lineage.push_back({job.old[j].code, "", "retired", 0});
+    }
+    return out;
+}
+
+std::string scope_where(const std::string& scope) {
+    return scope.empty() ? std::string() : " AND code LIKE '" + scope + "%'";
+}
+
+} // namespace
+
+PartitionReport run_partition(Store& store, const PartitionOptions& opt, const ProgressFn& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    opt.policy.validate();
+    if (opt.beidou_level < 1 || opt.beidou_level > beidou::max_level)
+        throw usage_error(fmt::format("--beidou-level {} is not in 1..{}", opt.beidou_level, beidou::max_level));
+    if (!opt.scope.empty()) {
+        const ParsedCode pc = parse_division_code(opt.scope);
+        if (!pc.ok() || pc.code != opt.scope) throw usage_error(fmt::format("'{}' is not a county, township or village code", opt.scope));
+    }
+
+    // --- villages
+    std::vector<VillageJob> jobs;
+    {
+        Statement st = store.prepare("SELECT code, name, AsBinary(geom) FROM jurisdictions WHERE level='village'" +
+                                     scope_where(opt.scope) + " ORDER BY code");
+        while (st.step()) {
+            VillageJob j;
+            j.input.code = st.text(0);
+            j.input.name = st.text(1);
+            j.input.urban = is_urban_community(j.input.code, j.input.name);
+            j.input.wkb = st.blob(2);
+            jobs.push_back(std::move(j));
+        }
+    }
+    if (jobs.empty()) {
+        if (opt.scope.size() == 12)
+            throw input_error(fmt::format("village {} is not in the store (import the villages first: wangge import FILE)",
+                                          opt.scope));
+        throw input_error(opt.scope.empty() ? std::string("no villages in the store: import them first (wangge import FILE)")
+                                            : fmt::format("no villages under {} in the store", opt.scope));
+    }
+
+    // --- inputs: households sorted by longitude for range lookups; barriers and
+    // dedicated areas with their envelopes
+    struct Pt {
+        double lon, lat;
+        std::int64_t n;
+    };
+    std::vector<Pt> households;
+    {
+        Statement st = store.prepare("SELECT X(geom), Y(geom), households FROM households");
+        while (st.step()) households.push_back({st.real(0), st.real(1), st.int64(2)});
+        std::sort(households.begin(), households.end(),
+                  [](const Pt& a, const Pt& b) { return std::tie(a.lon, a.lat, a.n) < std::tie(b.lon, b.lat, b.n); });
+    }
+    struct Env {
+        double minx, miny, maxx, maxy;
+        bool overlaps(const Env& o) const { return !(o.minx > maxx || o.maxx < minx || o.miny > maxy || o.maxy < miny); }
+    };
+    auto& g = geos::Context::local();
+    auto env_of = [&](const std::vector<unsigned char>& wkb) {
+        auto geom = g.from_wkb(wkb.data(), wkb.size());
+        Env e{};
+        GEOSGeom_getXMin_r(g.handle(), geom.get(), &e.minx);
+        GEOSGeom_getYMin_r(g.handle(), geom.get(), &e.miny);
+        GEOSGeom_getXMax_r(g.handle(), geom.get(), &e.maxx);
+        GEOSGeom_getYMax_r(g.handle(), geom.get(), &e.maxy);
+        return e;
+    };
+    std::vector<std::pair<Env, std::vector<unsigned char>>> barriers;
+    {
+        Statement st = store.prepare("SELECT AsBinary(geom) FROM barriers ORDER BY id");
+        while (st.step()) {
+            auto wkb = st.blob(0);
+            barriers.emplace_back(env_of(wkb), std::move(wkb));
+        }
+    }
+    std::vector<std::pair<Env, DedicatedArea>> dedicated;
+    if (!opt.dedicated_file.empty()) {
+        SourceOptions so;
+        so.file = opt.dedicated_file;
+        VectorSource src(so);
+        const auto name_idx = src.field_index(opt.dedicated_name_field);
+        SourceFeature f;
+        while (src.next(f)) {
+            if (!f.geometry_error.empty()) throw input_error(fmt::format("{}: feature {}: {}", src.file_name(), f.fid, f.geometry_error));
+            if (f.wkb.empty()) throw input_error(fmt::format("{}: feature {}: no geometry", src.file_name(), f.fid));
+            auto geom = g.from_wkb(f.wkb.data(), f.wkb.size());
+            const int type = GEOSGeomTypeId_r(g.handle(), geom.get());
+            if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON)
+                throw input_error(fmt::format("{}: feature {}: a dedicated area must be a polygon, not a {}",
+                                              src.file_name(), f.fid, f.geometry_type));
+            const std::string why = g.invalid_reason(geom.get());
+            if (!why.empty()) throw input_error(fmt::format("{}: feature {}: invalid geometry: {}", src.file_name(), f.fid, why));
+            DedicatedArea d;
+            d.name = name_idx && f.fields[static_cast<std::size_t>(*name_idx)] ? *f.fields[static_cast<std::size_t>(*name_idx)]
+                                                                           : fmt::format("dedicated {}", f.fid);
+            d.wkb = f.wkb;
+            dedicated.emplace_back(env_of(d.wkb), std::move(d));
+        }
+    }
+    {
+        Statement old = store.prepare(
+            "SELECT id, code, serial, households, AsBinary(geom) FROM grids WHERE village_code = ? AND valid_to IS NULL "
+            "ORDER BY serial");
+        Statement maxs = store.prepare("SELECT coalesce(max(serial), 0) FROM grid_serials WHERE village_code = ?");
+        for (auto& j : jobs) {
+            const Env ve = env_of(j.input.wkb);
+            auto lo = std::lower_bound(households.begin(), households.end(), ve.minx,
+                                       [](const Pt& p, double x) { return p.lon < x; });
+            for (auto it = lo; it != households.end() && it->lon <= ve.maxx; ++it)
+                if (it->lat >= ve.miny && it->lat <= ve.maxy) j.input.households.push_back({it->lon, it->lat, it->n});
+            for (const auto& [e, wkb] : barriers)
+                if (e.overlaps(ve)) j.input.barriers.push_back(wkb);
+            for (const auto& [e, d] : dedicated)
+                if (e.overlaps(ve)) j.input.dedicated.push_back(d);
+            old.bind(1, j.input.code);
+            while (old.step()) j.old.push_back({old.int64(0), old.text(1), static_cast<int>(old.int64(2)), old.int64(3), old.blob(4)});
+            old.reset();
+            maxs.bind(1, j.input.code);
+            maxs.step();
+            j.max_serial = static_cast<int>(maxs.int64(0));
+            maxs.reset();
+        }
+    }
+
+    // --- partition in parallel; the calling thread works too and reports progress
+    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = std::clamp(opt.threads > 0 ? opt.threads : hw, 1, static_cast<int>(jobs.size()));
+    std::vector<VillageOutcome> outcomes(jobs.size());
+    std::vector<std::exception_ptr> errors(jobs.size());
+    std::atomic<std::size_t> next{0}, done{0};
+    auto work = [&](bool report) {
+        auto& ctx = geos::Context::local();
+        for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+            try {
+                outcomes[i] = process(jobs[i], opt, ctx);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+            const auto d = done.fetch_add(1) + 1;
+            if (report && progress) progress(static_cast<std::int64_t>(d), static_cast<std::int64_t>(jobs.size()), "partitioning");
+        }
+    };
+    {
+        std::vector<std::jthread> pool;
+        for (int t = 1; t < threads; ++t) pool.emplace_back(work, false);
+        work(true);
+    }
+    if (progress) progress(static_cast<std::int64_t>(jobs.size()), static_cast<std::int64_t>(jobs.size()), "partitioning");
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (!errors[i]) continue;
+        try {
+            std::rethrow_exception(errors[i]);
+        } catch (const error& e) {
+            throw geometry_error(fmt::format("village {}: {}", jobs[i].input.code, e.what()));
+        } catch (const std::exception& e) {
+            throw geometry_error(fmt::format("village {}: {}", jobs[i].input.code, e.what()));
+        }
+    }
+
+    // --- report
+    PartitionReport rep;
+    rep.threads = threads;
+    rep.villages = static_cast<int>(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const auto& o = outcomes[i];
+        const auto& p = o.partition;
+        VillageRunSummary vs;
+        vs.village_code = p.village_code;
+        vs.grids = static_cast<int>(p.grids.size());
+        vs.households = p.households;
+        vs.target = p.target;
+        vs.band_min = p.band_min;
+        vs.band_max = p.band_max;
+        vs.by_area = p.by_area;
+        double mx = -INFINITY, mn = INFINITY;
+        for (const auto& ng : o.grids) {
+            const auto& gr = ng.grid;
+            rep.compactness.push_back(gr.compactness);
+            if (gr.dedicated) ++rep.dedicated;
+            const double w = p.by_area ? gr.area_m2 : double(gr.households);
+            if (!gr.dedicated) {
+                const double dev = (w - p.target) / p.target;
+                mx = std::max(mx, dev);
+                mn = std::min(mn, dev);
+                if (!p.by_area) rep.deviation.push_back(dev);
+                if ((w >= p.band_min && w <= p.band_max) || p.grids.size() == 1) ++rep.in_band;
+            }
+            if (ng.lineage == "unchanged") ++rep.kept;
+            else if (ng.lineage == "reshaped") ++rep.reshaped;
+            else ++rep.added;
+            rep.changes.push_back({ng.code, ng.lineage, ng.detail});
+        }
+        for (const auto& [old, detail] : o.retired) rep.changes.push_back({old.code, "retired", detail});
+        rep.retired += static_cast<int>(o.retired.size());
+        vs.max_dev = std::isfinite(mx) ? mx : 0;
+        vs.min_dev = std::isfinite(mn) ? mn : 0;
+        rep.per_village.push_back(vs);
+        rep.grids += static_cast<int>(p.grids.size());
+        rep.households += p.households;
+        if (p.barrier_length_m > 0) {
+            ++rep.villages_with_barriers;
+            rep.interior_edge_m += p.interior_edge_m;
+            rep.barrier_edge_m += p.barrier_edge_m;
+            rep.barrier_length_m += p.barrier_length_m;
+        }
+        for (const auto& n : p.notes) rep.notes.push_back(fmt::format("village {}: {}", p.village_code, n));
+    }
+
+    if (!opt.dry_run) {
+        Store::Transaction tx(store);
+        const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
+        Statement run = store.prepare(
+            "INSERT INTO partition_runs(started_at, scope, settings, villages, grids, kept, added, retired) "
+            "VALUES (?,?,?,?,?,?,?,?)");
+        const auto& pol = opt.policy;
+        run.bind(1, now)
+            .bind(2, opt.scope.empty() ? std::string("all") : opt.scope)
+            .bind(3, fmt::format("urban={}-{} rural={}-{} target_grids={} area_km2={}/{} dedicated={} beidou_level={}",
+                                 pol.urban_min, pol.urban_max, pol.rural_min, pol.rural_max, pol.target_grids,
+                                 pol.urban_area_km2, pol.rural_area_km2, opt.dedicated_file.string(), opt.beidou_level))
+            .bind(4, static_cast<std::int64_t>(rep.villages))
+            .bind(5, static_cast<std::int64_t>(rep.grids))
+            .bind(6, static_cast<std::int64_t>(rep.kept + rep.reshaped))
+            .bind(7, static_cast<std::int64_t>(rep.added))
+            .bind(8, static_cast<std::int64_t>(rep.retired))
+            .run();
+        rep.run_id = store.query_int("SELECT last_insert_rowid()");
+        Statement close = store.prepare("UPDATE grids SET valid_to = ? WHERE id = ?");
+        Statement ins = store.prepare(
+            "INSERT INTO grids(code, village_code, serial, type, name, households, area_m2, perimeter_m, compactness, "
+            "label_lon, label_lat, beidou, lineage, valid_from, run_id, geom) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, CastToMultiPolygon(GeomFromWKB(?, 4490)))");
+        Statement serial = store.prepare(
+            "INSERT INTO grid_serials(village_code, serial, code, state, created_at) VALUES (?,?,?, 'active', ?)");
+        Statement retire = store.prepare(
+            "UPDATE grid_serials SET state = 'retired', retired_at = ? WHERE code = ?");
+        Statement lin = store.prepare(
+            "INSERT INTO grid_lineage(run_id, old_code, new_code, kind, shared_m2) VALUES (?,?,?,?,?)");
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            const auto& o = outcomes[i];
+            const std::string& village = jobs[i].input.code;
+            for (const auto& ng : o.grids) {
+                if (!ng.write) continue;
+                if (ng.replaces_row) close.bind(1, now).bind(2, ng.replaces_row).run();
+                const auto& gr = ng.grid;
+                ins.bind(1, ng.code).bind(2, village).bind(3, static_cast<std::int64_t>(ng.serial));
+                ins.bind(4, std::string_view(gr.dedicated ? "dedicated" : "base"));
+                if (gr.name.empty()) ins.bind_null(5);
+                else ins.bind(5, gr.name);
+                ins.bind(6, gr.households).bind(7, gr.area_m2).bind(8, gr.perimeter_m).bind(9, gr.compactness);
+                ins.bind(10, gr.label_lon).bind(11, gr.label_lat);
+                ins.bind(12, beidou::encode(gr.label_lon, gr.label_lat, opt.beidou_level));
+                ins.bind(13, ng.lineage).bind(14, now).bind(15, rep.run_id).bind_blob(16, gr.wkb.data(), gr.wkb.size());
+                ins.run();
+                if (!ng.replaces_row) serial.bind(1, village).bind(2, static_cast<std::int64_t>(ng.serial)).bind(3, ng.code).bind(4, now).run();
+            }
+            for (const auto& [old, detail] : o.retired) {
+                close.bind(1, now).bind(2, old.row_id).run();
+                retire.bind(1, now).bind(2, old.code).run();
+            }
+            for (const auto& l : o.lineage) {
+                lin.bind(1, rep.run_id);
+                if (l.old_code.empty()) lin.bind_null(2);
+                else lin.bind(2, l.old_code);
+                if (l.new_code.empty()) lin.bind_null(3);
+                else lin.bind(3, l.new_code);
+                lin.bind(4, l.kind).bind(5, l.shared_m2).run();
+            }
+        }
+        tx.commit();
+    }
+    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return rep;
+}
+
+} // namespace wangge

@@ -1,0 +1,78 @@
+// wangge grids list | grids show CODE
+#include "cli.hpp"
+
+#include <wangge/error.hpp>
+#include <wangge/grids.hpp>
+#include <wangge/store.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace wangge::cli {
+
+void add_grids(CLI::App& app, Registry& reg) {
+    auto* grids = app.add_subcommand("grids", "Browse the grids in the store");
+    grids->require_subcommand(1);
+
+    auto village = std::make_shared<std::string>();
+    auto township = std::make_shared<std::string>();
+    auto county = std::make_shared<std::string>();
+    auto* list = grids->add_subcommand("list", "List the current grids of a village, township or county");
+    list->add_option("--village", *village, "12-digit village/community code");
+    list->add_option("--township", *township, "9-digit township/street code");
+    list->add_option("--county", *county, "6-digit county code");
+    list->callback([&reg, village, township, county] {
+        *reg.action = [&reg, village, township, county] {
+            const std::string prefix = !village->empty() ? *village : !township->empty() ? *township : *county;
+            if (prefix.empty()) throw usage_error("give --village, --township or --county");
+            Store store(reg.globals.db, Store::Mode::must_exist);
+            const auto rows = list_grids(store, prefix);
+            if (rows.empty()) throw input_error(fmt::format("no grids under {} (run wangge partition first)", prefix));
+            fmt::print("{:<15}  {:<9}  {:>10}  {:>9}  {:>7}  {:<16}  {}\n", "code", "type", "households", "area_km2",
+                       "compact", "beidou", "village");
+            std::int64_t hh = 0;
+            for (const auto& r : rows) {
+                fmt::print("{:<15}  {:<9}  {:>10}  {:>9.3f}  {:>7.3f}  {:<16}  {}{}\n", r.code, r.type, r.households,
+                           r.area_m2 / 1e6, r.compactness, r.beidou, r.village_name,
+                           r.name.empty() ? "" : " · " + r.name);
+                hh += r.households;
+            }
+            fmt::print("{} grids, {} households\n", rows.size(), hh);
+            return ok;
+        };
+    });
+
+    auto code = std::make_shared<std::string>();
+    auto* show = grids->add_subcommand("show", "Show one grid: where it is, its figures, its versions and lineage");
+    show->add_option("CODE", *code, "15-digit grid code")->required();
+    show->callback([&reg, code] {
+        *reg.action = [&reg, code] {
+            if (!parse_grid_code(*code)) throw usage_error(fmt::format("'{}' is not a 15-digit grid code", *code));
+            Store store(reg.globals.db, Store::Mode::must_exist);
+            const auto versions = grid_history(store, *code);
+            if (versions.empty()) throw input_error(fmt::format("grid {} is not in the store", *code));
+            const auto& g = versions.front();
+            fmt::print("grid        {} ({}{})\n", g.code, g.type == "base" ? "基础网格 base" : "专属网格 dedicated",
+                       g.name.empty() ? "" : ": " + g.name);
+            fmt::print("status      {}\n", g.valid_to.empty() ? "current since " + g.valid_from
+                                                              : "retired on " + g.valid_to);
+            fmt::print("village     {} {}\n", g.village_code, g.village_name);
+            fmt::print("township    {} {}\n", g.township_code, g.township_name);
+            fmt::print("county      {} {}\n", g.county_code, g.county_name);
+            fmt::print("households  {}\n", g.households);
+            fmt::print("area        {:.0f} m² ({:.3f} km²)\n", g.area_m2, g.area_m2 / 1e6);
+            fmt::print("compactness {:.3f} (Polsby-Popper)\n", g.compactness);
+            fmt::print("label point {:.7f} {:.7f}\n", g.label_lon, g.label_lat);
+            fmt::print("beidou      {}\n", g.beidou);
+            fmt::print("versions    {}\n", versions.size());
+            for (const auto& v : versions)
+                fmt::print("  {} .. {}  {}  {} households\n", v.valid_from, v.valid_to.empty() ? "now" : v.valid_to,
+                           v.lineage, v.households);
+            for (const auto& l : grid_lineage(store, *code)) fmt::print("lineage     {}\n", l.detail);
+            return ok;
+        };
+    });
+}
+
+} // namespace wangge::cli
