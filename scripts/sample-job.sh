@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the shipped sample (湖州市, 5 counties): what a new user runs
 # first. It grows with every feature: today it loads the code table, imports the
-# county, township and village outlines with all their checks, and summarises.
+# county, township and village outlines with all their checks, imports household
+# points and barrier lines, partitions all 1,301 villages into grids with unified
+# codes, and summarises.
 # Usage: scripts/sample-job.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,4 +29,18 @@ step "what the store holds" "$wangge" --db "$db" info
 step "a village code, decoded with the code table" "$wangge" --db "$db" codes show 330502001005
 step "export the villages of 吴兴区 for QGIS" \
   "$wangge" --db "$db" export villages --prefix 330502 --out "$out/wuxing_villages.gpkg" --overwrite
-printf '\nDone. The store is %s (open it in QGIS, or: ogrinfo %s).\n' "$db" "$db"
+step "import household points (synthetic: one per building, with a household count)" \
+  "$wangge" --db "$db" import households "$root/shapefiles/huzhou_households.shp"
+step "import barrier lines (roads, rivers, a railway) that grid edges should follow" \
+  "$wangge" --db "$db" import barriers "$root/shapefiles/huzhou_barriers.shp"
+step "partition every village/community into full-function grids (全科网格); a school, a hospital and a market become dedicated grids (专属网格)" \
+  "$wangge" --db "$db" partition --dedicated "$root/shapefiles/huzhou_dedicated.geojson" --report "$out/partition_report.csv"
+step "the grids of one community, with their unified and BeiDou codes" \
+  "$wangge" --db "$db" grids list --village 330502001005
+step "one grid in full" "$wangge" --db "$db" grids show 330502001005001
+step "a grid code decoded" "$wangge" --db "$db" code decode 330502001005002
+step "export all grids for QGIS (code, type, households, village/township names)" \
+  "$wangge" --db "$db" export grids --out "$out/huzhou_grids.gpkg" --overwrite
+step "what the store holds now" "$wangge" --db "$db" info
+printf '\nDone. The store is %s (open it in QGIS, or: ogrinfo %s);\n' "$db" "$db"
+printf 'grids are in %s, the per-village report in %s.\n' "$out/huzhou_grids.gpkg" "$out/partition_report.csv"

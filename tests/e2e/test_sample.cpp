@@ -99,4 +99,10 @@ TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample]") {
     CHECK_THAT(r.out, Catch::Contains("5 counties  72 townships  1301 villages  (1378 in all)"));
     CHECK_THAT(r.out, Catch::Contains("浮星桥社区居委会"));
     CHECK(feature_count(dir / "wuxing_villages.gpkg") > 0);
+    // grids: every village partitioned, the three dedicated areas became grids
+    CHECK_THAT(r.out, Catch::Contains("partitioned 1301 villages into"));
+    CHECK_THAT(r.out, Catch::Contains("(3 dedicated), 0 codes retired, 1 partition runs"));
+    CHECK_THAT(r.out, Catch::Contains("dedicated         196"));
+    CHECK(feature_count(dir / "huzhou_grids.gpkg") > 3000);
+    CHECK(read_file(dir / "partition_report.csv").find("330502001005,") != std::string::npos);
 }

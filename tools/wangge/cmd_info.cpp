@@ -27,6 +27,10 @@ void add_info(CLI::App& app, Registry& reg) {
                 total += l.count;
             }
             fmt::print("({} in all)\n", total);
+            fmt::print("households      {} points, {} households\n", i.household_points, i.households);
+            fmt::print("barriers        {} lines\n", i.barriers);
+            fmt::print("grids           {} current ({} dedicated), {} codes retired, {} partition runs\n", i.grids,
+                       i.dedicated_grids, i.retired_codes, i.partition_runs);
             if (i.extent)
                 fmt::print("extent          {:.6f} {:.6f} {:.6f} {:.6f} (lon/lat, EPSG:4490)\n", (*i.extent)[0],
                            (*i.extent)[1], (*i.extent)[2], (*i.extent)[3]);

@@ -126,6 +126,13 @@ StoreInfo store_info(Store& store) {
     info.code_table_entries = code_table_size(store);
     info.code_table_source = store.query_text("SELECT value FROM meta WHERE key='code_table_source'").value_or("");
     info.import_runs = store.query_int("SELECT count(*) FROM import_runs");
+    info.household_points = store.query_int("SELECT count(*) FROM households");
+    info.households = store.query_int("SELECT coalesce(sum(households), 0) FROM households");
+    info.barriers = store.query_int("SELECT count(*) FROM barriers");
+    info.grids = store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL");
+    info.dedicated_grids = store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL AND type = 'dedicated'");
+    info.retired_codes = store.query_int("SELECT count(*) FROM grid_serials WHERE state = 'retired'");
+    info.partition_runs = store.query_int("SELECT count(*) FROM partition_runs");
     return info;
 }
 
