@@ -5,8 +5,9 @@
 //     outlines of dedicated areas are noded together and polygonized. Faces of one
 //     noded network share their edges exactly, so any grouping of faces is a valid
 //     cover of the village by construction.
-//  2. Each block heavier than the size policy allows is cut by weighted recursive
-//     bisection: axis-parallel cuts across the longer side, placed to split the
+//  2. Blocks lighter than the minimum join a neighbour (the barrier between them
+//     gives way to the size policy). Each group of blocks is cut into k grids by
+//     weighted recursive bisection: axis-parallel cuts across the longer side, placed to split the
 //     households in the wanted ratio, and among the balanced places the one nearest
 //     the area-balanced cut (compactness). The cut lines join the network, which is
 //     polygonized once more.
@@ -14,7 +15,8 @@
 //     keeps its heaviest component and the rest become groups of their own. Groups
 //     lighter than the minimum are merged into a neighbour (one sharing a positive-
 //     length edge, preferring edges that are not barriers and merges that stay under
-//     the maximum), so every grid is one connected polygon, and grid edges follow
+//     the maximum; a group only slightly light stays rather than make a neighbour far
+//     too heavy), so every grid is one connected polygon, and grid edges follow
 //     barriers wherever the size policy allows. A group enclosed by a single other
 //     group is merged into it (no holes the village does not have).
 //  4. Each group's faces are unioned (GEOSCoverageUnion: exact for a noded coverage).

@@ -205,8 +205,6 @@ struct Block {
     int dedicated = -1;
     std::vector<int> points;  // indexes into the sorted household list
     double weight = 0;
-    std::vector<Node> tree;   // tree[0] is the root
-    int leaves = 0;
 };
 
 class Bisector {
@@ -361,6 +359,113 @@ struct EdgeStats {
     double length = 0, barrier = 0;
 };
 
+/// Which polygons of a noded coverage share edges, and how much of each shared
+/// edge runs along a barrier. Shared edges of one polygonize are identical segment
+/// for segment, so they are matched exactly by their end points.
+struct Adjacency {
+    std::map<std::pair<int, int>, EdgeStats> edges;
+    std::vector<bool> on_outline;  ///< has a segment no other polygon shares
+};
+
+Adjacency adjacency_of(geos::Context& g, const std::vector<const GEOSGeometry*>& polys, const Frame& fr,
+                       const GEOSPreparedGeometry* barriers) {
+    Adjacency adj;
+    adj.on_outline.assign(polys.size(), false);
+    std::unordered_map<SegKey, std::pair<int, int>, SegHash> seg_polys;
+    std::unordered_map<SegKey, double, SegHash> seg_len;
+    for (int f = 0; f < static_cast<int>(polys.size()); ++f) {
+        for_each_ring(g, polys[static_cast<std::size_t>(f)], [&](const GEOSGeometry* ring, bool) {
+            for_each_segment(g, ring, [&](double x1, double y1, double x2, double y2) {
+                if (x1 == x2 && y1 == y2) return;
+                const SegKey k = seg_key(x1, y1, x2, y2);
+                auto [it, fresh] = seg_polys.emplace(k, std::pair(f, -1));
+                if (fresh) seg_len[k] = fr.length_m(x1, y1, x2, y2);
+                else if (it->second.first != f) it->second.second = f;
+            });
+        });
+    }
+    for (const auto& [k, fs] : seg_polys) {
+        if (fs.second < 0) {
+            adj.on_outline[static_cast<std::size_t>(fs.first)] = true;
+            continue;
+        }
+        const double len = seg_len[k];
+        auto& es = adj.edges[std::minmax(fs.first, fs.second)];
+        es.length += len;
+        if (barriers) {
+            const double mx = 0.5 * (std::bit_cast<double>(k.a) + std::bit_cast<double>(k.c));
+            const double my = 0.5 * (std::bit_cast<double>(k.b) + std::bit_cast<double>(k.d));
+            auto mid = point(g, mx, my);
+            double d = 1;
+            if (GEOSPreparedDistance_r(g.handle(), barriers, mid.get(), &d) == 1 && d < 1e-9) es.barrier += len;
+        }
+    }
+    return adj;
+}
+
+/// Shared edges between regions, from the edges between their items.
+std::map<std::pair<int, int>, EdgeStats> region_edges(const Adjacency& adj, const std::vector<int>& item_region) {
+    std::map<std::pair<int, int>, EdgeStats> re;
+    for (const auto& [pr, es] : adj.edges) {
+        const int a = item_region[static_cast<std::size_t>(pr.first)], b = item_region[static_cast<std::size_t>(pr.second)];
+        if (a == b) continue;
+        auto& e = re[std::minmax(a, b)];
+        e.length += es.length;
+        e.barrier += es.barrier;
+    }
+    return re;
+}
+
+void merge_into(std::vector<Region>& regions, std::vector<int>& item_region, int from, int into) {
+    auto& src = regions[static_cast<std::size_t>(from)];
+    auto& dst = regions[static_cast<std::size_t>(into)];
+    for (int f : src.faces) item_region[static_cast<std::size_t>(f)] = into;
+    dst.faces.insert(dst.faces.end(), src.faces.begin(), src.faces.end());
+    dst.weight += src.weight;
+    dst.area += src.area;
+    src.faces.clear();
+    src.alive = false;
+}
+
+/// Merge regions lighter than `min` into a neighbour sharing a positive-length
+/// edge (never a dedicated one), lightest first. The neighbour chosen: one that
+/// keeps the sum within `max`, then one across an edge that is not a barrier, then
+/// the longest such edge, then the lightest. `strict`: a region is merged only when
+/// the sum stays within `max` or it is lighter than min/2 (a grid slightly light is
+/// better than one far too heavy); otherwise every light region is merged (used
+/// before bisection, which splits the merged group again).
+void merge_light(std::vector<Region>& regions, std::vector<int>& item_region, const Adjacency& adj, double min,
+                 double max, bool strict) {
+    for (;;) {
+        const auto re = region_edges(adj, item_region);
+        int pick = -1, pick_into = -1;
+        for (int r = 0; r < static_cast<int>(regions.size()); ++r) {
+            const auto& R = regions[static_cast<std::size_t>(r)];
+            if (!R.alive || R.dedicated >= 0 || R.weight >= min) continue;
+            if (pick >= 0 && std::tie(regions[static_cast<std::size_t>(pick)].weight, pick) < std::tie(R.weight, r)) continue;
+            int best = -1;
+            std::tuple<int, int, double, double, double> best_key{};
+            for (const auto& [pr, es] : re) {
+                const int o = pr.first == r ? pr.second : pr.second == r ? pr.first : -1;
+                if (o < 0 || regions[static_cast<std::size_t>(o)].dedicated >= 0 || es.length <= 0) continue;
+                const double wo = regions[static_cast<std::size_t>(o)].weight;
+                const double open = es.length - es.barrier;
+                const auto key = std::tuple(R.weight + wo <= max ? 0 : 1, open > 1e-6 ? 0 : 1, -open, -es.length, wo);
+                if (best < 0 || key < best_key) {
+                    best = o;
+                    best_key = key;
+                }
+            }
+            if (best < 0) continue;
+            if (strict && std::get<0>(best_key) == 1 && R.weight >= 0.5 * min) continue;
+            pick = r;
+            pick_into = best;
+        }
+        if (pick < 0) return;
+        merge_into(regions, item_region, pick, pick_into);
+    }
+}
+
 } // namespace
 
 VillagePartition partition_village(const VillageInput& in, const SizePolicy& policy, geos::Context& g) {
@@ -484,17 +589,53 @@ VillagePartition partition_village(const VillageInput& in, const SizePolicy& pol
     out.band_max = static_cast<int>(std::lround(bmax));
     out.target = target;
 
-    // --- bisection of each base block
+    // --- blocks lighter than the minimum join a neighbour first (across the
+    // shortest barrier stretch the policy forces), so that every group of blocks
+    // can be bisected to the size policy
+    std::vector<const GEOSGeometry*> block_geoms;
+    for (const auto& b : blocks) block_geoms.push_back(b.geom.get());
+    const Adjacency block_adj = adjacency_of(g, block_geoms, fr, barrier_prep.get());
+    std::vector<Region> groups(blocks.size());
+    std::vector<int> block_group(blocks.size());
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+        groups[b].faces = {static_cast<int>(b)};
+        groups[b].weight = blocks[b].weight;
+        groups[b].dedicated = blocks[b].dedicated;
+        block_group[b] = static_cast<int>(b);
+    }
+    merge_light(groups, block_group, block_adj, bmin, bmax, false);
+
+    // --- bisection of each group of base blocks
+    struct Group {
+        geos::Geometry geom;
+        std::vector<int> points;
+        std::vector<Node> tree;
+        int leaves = 0;
+    };
+    std::vector<Group> group_data(groups.size());
     std::vector<geos::Geometry> cuts;
     Bisector bisector(g, fr, pts, out.by_area, cuts);
-    int base_blocks = 0;
-    for (const auto& b : blocks) base_blocks += b.dedicated < 0;
-    for (auto& b : blocks) {
-        if (b.dedicated >= 0) continue;
+    int base_groups = 0;
+    for (const auto& gr : groups) base_groups += gr.alive && gr.dedicated < 0;
+    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+        const auto& gr = groups[gi];
+        if (!gr.alive || gr.dedicated >= 0) continue;
+        auto& gd = group_data[gi];
+        std::vector<int> members = gr.faces;
+        std::sort(members.begin(), members.end());
+        std::vector<const GEOSGeometry*> parts;
+        for (int b : members) {
+            parts.push_back(blocks[static_cast<std::size_t>(b)].geom.get());
+            gd.points.insert(gd.points.end(), blocks[static_cast<std::size_t>(b)].points.begin(),
+                             blocks[static_cast<std::size_t>(b)].points.end());
+        }
+        std::sort(gd.points.begin(), gd.points.end());
+        gd.geom = parts.size() == 1 ? g.own(GEOSGeom_clone_r(g.handle(), parts[0]), "clone")
+                                    : g.own(GEOSCoverageUnion_r(g.handle(), g.collect(parts).get()), "coverage union");
         int k = 1;
-        if (policy.target_grids > 0 && base_blocks == 1) k = policy.target_grids;
-        else k = choose_k(b.weight, bmin, bmax, target);
-        bisector.split(b.tree, b.leaves, b.geom.get(), b.points, k);
+        if (policy.target_grids > 0 && base_groups == 1) k = policy.target_grids;
+        else k = choose_k(gr.weight, bmin, bmax, target);
+        bisector.split(gd.tree, gd.leaves, gd.geom.get(), gd.points, k);
     }
     for (const auto& p : pts)
         if (!out.by_area && double(p.households) > bmax)
@@ -526,8 +667,10 @@ VillagePartition partition_village(const VillageInput& in, const SizePolicy& pol
                 break;
             }
         if (block < 0) throw geometry_error(fmt::format("village {}: a face lies in no block", in.code));
-        std::pair<int, int> key = blocks[block].dedicated >= 0 ? std::pair(-1, blocks[block].dedicated)
-                                                               : std::pair(block, leaf_of(blocks[block].tree, x, y));
+        const int grp = block_group[static_cast<std::size_t>(block)];
+        std::pair<int, int> key = blocks[block].dedicated >= 0
+                                      ? std::pair(-1, blocks[block].dedicated)
+                                      : std::pair(grp, leaf_of(group_data[static_cast<std::size_t>(grp)].tree, x, y));
         auto [it, fresh] = region_of_key.emplace(key, static_cast<int>(regions.size()));
         if (fresh) {
             regions.push_back({});
@@ -550,39 +693,12 @@ VillagePartition partition_village(const VillageInput& in, const SizePolicy& pol
     }
     if (out.by_area) face_weight = face_area;
 
-    // --- segment adjacency between faces
-    std::unordered_map<SegKey, std::pair<int, int>, SegHash> seg_faces;
-    std::unordered_map<SegKey, double, SegHash> seg_len;
-    for (int f = 0; f < nf; ++f) {
-        for_each_ring(g, faces[f].get(), [&](const GEOSGeometry* ring, bool) {
-            for_each_segment(g, ring, [&](double x1, double y1, double x2, double y2) {
-                if (x1 == x2 && y1 == y2) return;
-                const SegKey k = seg_key(x1, y1, x2, y2);
-                auto [it, fresh] = seg_faces.emplace(k, std::pair(f, -1));
-                if (fresh) seg_len[k] = fr.length_m(x1, y1, x2, y2);
-                else if (it->second.first != f) it->second.second = f;
-            });
-        });
-    }
-    std::vector<bool> face_on_outline(nf, false);
-    // face pair -> shared length and the part of it along barriers
-    std::map<std::pair<int, int>, EdgeStats> face_edges;
-    for (const auto& [k, fs] : seg_faces) {
-        if (fs.second < 0) {
-            face_on_outline[fs.first] = true;
-            continue;
-        }
-        const double len = seg_len[k];
-        auto& es = face_edges[std::minmax(fs.first, fs.second)];
-        es.length += len;
-        if (barrier_prep) {
-            const double mx = 0.5 * (std::bit_cast<double>(k.a) + std::bit_cast<double>(k.c));
-            const double my = 0.5 * (std::bit_cast<double>(k.b) + std::bit_cast<double>(k.d));
-            auto mid = point(g, mx, my);
-            double d = 1;
-            if (GEOSPreparedDistance_r(g.handle(), barrier_prep.get(), mid.get(), &d) == 1 && d < 1e-9) es.barrier += len;
-        }
-    }
+    // --- adjacency between faces
+    std::vector<const GEOSGeometry*> face_geoms;
+    for (const auto& f : faces) face_geoms.push_back(f.get());
+    const Adjacency face_adj = adjacency_of(g, face_geoms, fr, barrier_prep.get());
+    const auto& face_edges = face_adj.edges;
+    const auto& face_on_outline = face_adj.on_outline;
 
     // --- contiguity: a region in pieces keeps its heaviest piece
     {
@@ -645,63 +761,16 @@ VillagePartition partition_village(const VillageInput& in, const SizePolicy& pol
         }
     }
 
-    // region adjacency
-    auto region_edges = [&]() {
-        std::map<std::pair<int, int>, EdgeStats> re;
-        for (const auto& [pr, es] : face_edges) {
-            const int a = face_region[pr.first], b = face_region[pr.second];
-            if (a == b) continue;
-            auto& e = re[std::minmax(a, b)];
-            e.length += es.length;
-            e.barrier += es.barrier;
-        }
-        return re;
-    };
-    auto merge = [&](int from, int into) {
-        for (int f : regions[from].faces) face_region[f] = into;
-        regions[into].faces.insert(regions[into].faces.end(), regions[from].faces.begin(), regions[from].faces.end());
-        regions[into].weight += regions[from].weight;
-        regions[into].area += regions[from].area;
-        regions[from].faces.clear();
-        regions[from].alive = false;
-    };
+    auto merge = [&](int from, int into) { merge_into(regions, face_region, from, into); };
+    auto current_edges = [&]() { return region_edges(face_adj, face_region); };
 
-    // --- merge regions below the minimum into a neighbour
-    for (;;) {
-        const auto re = region_edges();
-        int pick = -1;
-        for (int r = 0; r < static_cast<int>(regions.size()); ++r) {
-            const auto& R = regions[r];
-            if (!R.alive || R.dedicated >= 0 || R.weight >= bmin) continue;
-            bool has_neighbour = false;
-            for (const auto& [pr, es] : re) {
-                const int o = pr.first == r ? pr.second : pr.second == r ? pr.first : -1;
-                if (o >= 0 && regions[o].dedicated < 0 && es.length > 0) has_neighbour = true;
-            }
-            if (!has_neighbour) continue;
-            if (pick < 0 || std::tie(R.weight, r) < std::tie(regions[pick].weight, pick)) pick = r;
-        }
-        if (pick < 0) break;
-        int best = -1;
-        std::tuple<int, int, double, double, double> best_key{};
-        for (const auto& [pr, es] : re) {
-            const int o = pr.first == pick ? pr.second : pr.second == pick ? pr.first : -1;
-            if (o < 0 || regions[o].dedicated >= 0 || es.length <= 0) continue;
-            const double open = es.length - es.barrier;
-            const auto key = std::tuple(regions[pick].weight + regions[o].weight <= bmax ? 0 : 1, open > 1e-6 ? 0 : 1,
-                                        -open, -es.length, regions[o].weight);
-            if (best < 0 || key < best_key) {
-                best = o;
-                best_key = key;
-            }
-        }
-        merge(pick, best);
-    }
+    // --- merge regions (bisection leaves, stray pieces) below the minimum
+    merge_light(regions, face_region, face_adj, bmin, bmax, true);
 
     // --- no holes the village does not have: merge regions enclosed by one other
     for (bool changed = true; changed;) {
         changed = false;
-        const auto re = region_edges();
+        const auto re = current_edges();
         for (int r = 0; r < static_cast<int>(regions.size()) && !changed; ++r) {
             if (!regions[r].alive || regions[r].dedicated >= 0) continue;
             bool outline = false;
@@ -720,7 +789,7 @@ VillagePartition partition_village(const VillageInput& in, const SizePolicy& pol
     }
 
     // --- edge statistics of the final grids
-    for (const auto& [pr, es] : region_edges()) {
+    for (const auto& [pr, es] : current_edges()) {
         out.interior_edge_m += es.length;
         out.barrier_edge_m += es.barrier;
     }
