@@ -348,7 +348,8 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
                 mx = std::max(mx, dev);
                 mn = std::min(mn, dev);
                 if (!p.by_area) rep.deviation.push_back(dev);
-                if ((w >= p.band_min && w <= p.band_max) || p.grids.size() == 1) ++rep.in_band;
+                // a village below the minimum is one grid by policy: that one is in band
+                if ((w >= p.band_min && w <= p.band_max) || (p.grids.size() == 1 && w < p.band_min)) ++rep.in_band;
             }
             if (ng.lineage == "unchanged") ++rep.kept;
             else if (ng.lineage == "reshaped") ++rep.reshaped;
