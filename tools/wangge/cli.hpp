@@ -57,5 +57,8 @@ void add_info(CLI::App& app, Registry& reg);
 void add_partition(CLI::App& app, Registry& reg);
 void add_grids(CLI::App& app, Registry& reg);
 void add_code(CLI::App& app, Registry& reg);
+void add_events(CLI::App& app, Registry& reg);
+void add_assign(CLI::App& app, Registry& reg);
+void add_locate(CLI::App& app, Registry& reg);
 
 } // namespace wangge::cli

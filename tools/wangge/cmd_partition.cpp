@@ -103,6 +103,7 @@ void add_partition(CLI::App& app, Registry& reg) {
                                r.barrier_length_m > 0 ? 100.0 * r.barrier_edge_m / r.barrier_length_m : 0.0);
                 fmt::print("codes: {} new, {} kept unchanged, {} kept reshaped, {} retired\n", r.added, r.kept,
                            r.reshaped, r.retired);
+                if (r.events_reassigned) fmt::print("events: {} moved to their new grid\n", r.events_reassigned);
                 const std::size_t limit = reg.globals.verbose ? r.notes.size() : std::min<std::size_t>(r.notes.size(), 5);
                 for (std::size_t i = 0; i < limit; ++i) fmt::print(stderr, "note: {}\n", r.notes[i]);
                 if (limit < r.notes.size()) fmt::print(stderr, "note: ... and {} more (--verbose)\n", r.notes.size() - limit);

@@ -55,14 +55,24 @@ int main(int argc, char** argv) {
     cli::add_partition(app, reg);
     cli::add_grids(app, reg);
     cli::add_code(app, reg);
+    cli::add_events(app, reg);
+    cli::add_assign(app, reg);
+    cli::add_locate(app, reg);
     cli::add_export(app, reg);
 
     // `wangge import FILE` is short for `wangge import jurisdictions FILE`.
     std::vector<char*> args(argv, argv + argc);
     static char jur[] = "jurisdictions";
+    // Only the top-level `import`: the first argument that is not a global option.
     CLI::App* import_cmd = app.get_subcommand("import");
     for (int i = 1; i + 1 < argc; ++i) {
-        if (std::strcmp(argv[i], "import") != 0) continue;
+        const std::string a = argv[i];
+        if (a == "--db") {
+            ++i;
+            continue;
+        }
+        if (!a.empty() && a[0] == '-') continue;
+        if (a != "import") break;
         const std::string next = argv[i + 1];
         bool known = next == "-h" || next == "--help";
         for (const CLI::App* sub : import_cmd->get_subcommands({})) known = known || sub->get_name() == next;

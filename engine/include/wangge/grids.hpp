@@ -96,6 +96,7 @@ struct PartitionReport {
     std::vector<CodeChange> changes;       ///< code by code (filled always; printed for --dry-run)
     std::vector<std::string> notes;
     std::int64_t run_id = 0;
+    std::int64_t events_reassigned = 0;    ///< events that moved to another grid (or out of all)
     double seconds = 0;
     int threads = 0;
 };

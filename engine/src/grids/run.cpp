@@ -5,6 +5,7 @@
 
 #include "wangge/beidou.hpp"
 #include "wangge/error.hpp"
+#include "wangge/events.hpp"
 #include "wangge/geos.hpp"
 #include "wangge/store.hpp"
 
@@ -433,6 +434,17 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
                 lin.bind(4, l.kind).bind(5, l.shared_m2).run();
             }
         }
+        // events in villages whose grids changed follow their new grids, in the
+        // same transaction
+        std::vector<std::vector<unsigned char>> changed;
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            const auto& o = outcomes[i];
+            const bool moved = !o.retired.empty() || std::any_of(o.grids.begin(), o.grids.end(), [](const NewGrid& n) {
+                                   return n.lineage != "unchanged";
+                               });
+            if (moved) changed.push_back(jobs[i].input.wkb);
+        }
+        rep.events_reassigned = reassign_events_within(store, changed).changed;
         tx.commit();
     }
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,5 +1,6 @@
 #include "store/migrations.hpp"
 
+#include "wangge/events.hpp"
 #include "wangge/store.hpp"
 
 namespace wangge::store {
@@ -142,12 +143,53 @@ void v2_grids(Store& s) {
     s.exec("SELECT CreateSpatialIndex('grids', 'geom')");
 }
 
+// Version 3: events. The event classification (versioned: replaced as a whole,
+// with its version in meta) and events with the grid they fall in. An event in no
+// grid is kept and flagged, with the nearest grid and its distance: an audit
+// finding, never a silent drop.
+void v3_events(Store& s) {
+    s.exec(R"sql(
+        CREATE TABLE event_types (
+            code              TEXT PRIMARY KEY,
+            name              TEXT NOT NULL,
+            major_code        TEXT NOT NULL,
+            major_name        TEXT NOT NULL,
+            platform_code     TEXT NOT NULL,
+            platform          TEXT NOT NULL,
+            township_closable INTEGER NOT NULL CHECK (township_closable IN (0, 1))
+        );
+        CREATE TABLE events (
+            id            INTEGER PRIMARY KEY,
+            event_id      TEXT NOT NULL UNIQUE,
+            type_code     TEXT NOT NULL,
+            reported_at   TEXT,
+            status        TEXT,
+            source        TEXT,
+            crs           TEXT NOT NULL,
+            lon_reported  REAL NOT NULL,
+            lat_reported  REAL NOT NULL,
+            grid_code     TEXT,
+            uncovered     INTEGER NOT NULL DEFAULT 0,
+            nearest_grid  TEXT,
+            nearest_m     REAL,
+            import_id     INTEGER REFERENCES import_runs(id),
+            assigned_at   TEXT
+        );
+        CREATE INDEX events_grid ON events(grid_code);
+        CREATE INDEX events_type ON events(type_code);
+    )sql");
+    s.exec("SELECT AddGeometryColumn('events', 'geom', 4490, 'POINT', 'XY', 1)");
+    s.exec("SELECT CreateSpatialIndex('events', 'geom')");
+    load_default_event_types(s);
+}
+
 } // namespace
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {
         {"foundation: code table, import runs, jurisdictions", v1_foundation},
         {"grids: households, barriers, grids with versions, serial registry, lineage", v2_grids},
+        {"events: event classification, events with their grid", v3_events},
     };
     return all;
 }

@@ -1,0 +1,583 @@
+// Event classification, event import and assignment.
+#include "wangge/events.hpp"
+
+#include "wangge/csv.hpp"
+#include "wangge/error.hpp"
+#include "wangge/geos.hpp"
+#include "wangge/source.hpp"
+#include "wangge/store.hpp"
+#include "wangge/text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace wangge {
+
+namespace {
+
+const char* const default_types_csv =
+#include "event_types_default.inc"
+    ;
+
+const std::array<std::pair<const char*, const char*>, 4> platforms = {{
+    {"01", "综治工作"}, {"02", "市场监管"}, {"03", "综合执法"}, {"04", "便民服务"}}};
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+int replace_types(Store& store, std::istream& in, const std::string& origin, const std::string& version) {
+    std::string line;
+    std::vector<std::string> f;
+    if (!std::getline(in, line)) throw input_error(fmt::format("{}: empty", origin));
+    if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+    split_csv_record(line, ',', f);
+    const std::vector<std::string> want{"code", "name", "major_code", "major_name", "platform_code", "platform",
+                                        "township_closable"};
+    std::vector<int> idx;
+    for (const auto& w : want) {
+        auto it = std::find_if(f.begin(), f.end(), [&](const std::string& h) { return lower(trim(h)) == w; });
+        if (it == f.end())
+            throw input_error(fmt::format("{}: no column '{}' (needed: code, name, major_code, major_name, "
+                                          "platform_code, platform, township_closable)",
+                                          origin, w));
+        idx.push_back(static_cast<int>(it - f.begin()));
+    }
+    std::vector<EventType> types;
+    std::set<std::string> seen;
+    std::int64_t n = 1;
+    while (std::getline(in, line)) {
+        ++n;
+        if (trim(line).empty()) continue;
+        split_csv_record(line, ',', f);
+        auto col = [&](int i) { return static_cast<std::size_t>(idx[static_cast<std::size_t>(i)]) < f.size() ? trim(f[static_cast<std::size_t>(idx[static_cast<std::size_t>(i)])]) : std::string(); };
+        EventType t{col(0), col(1), col(2), col(3), col(4), col(5), col(6) == "1"};
+        auto bad = [&](const std::string& why) { return input_error(fmt::format("{}: line {}: {}", origin, n, why)); };
+        if (t.code.size() != 6 || t.code.find_first_not_of("0123456789") != std::string::npos)
+            throw bad(fmt::format("type code '{}' is not 6 digits (platform 2 + major 2 + minor 2)", t.code));
+        if (t.major_code != t.code.substr(0, 4))
+            throw bad(fmt::format("major class '{}' is not the first 4 digits of {}", t.major_code, t.code));
+        if (t.platform_code != t.code.substr(0, 2))
+            throw bad(fmt::format("platform code '{}' is not the first 2 digits of {}", t.platform_code, t.code));
+        auto p = std::find_if(platforms.begin(), platforms.end(), [&](const auto& pl) { return t.platform_code == pl.first; });
+        if (p == platforms.end() || t.platform != p->second)
+            throw bad(fmt::format("platform {} '{}' is not one of 01 综治工作, 02 市场监管, 03 综合执法, 04 便民服务",
+                                  t.platform_code, t.platform));
+        if (col(6) != "0" && col(6) != "1") throw bad(fmt::format("township_closable '{}' is not 0 or 1", col(6)));
+        if (t.name.empty() || t.major_name.empty()) throw bad("a name is empty");
+        if (!seen.insert(t.code).second) throw bad(fmt::format("type code {} appears twice", t.code));
+        types.push_back(std::move(t));
+    }
+    if (types.empty()) throw input_error(fmt::format("{}: no event types", origin));
+    store.exec("DELETE FROM event_types");
+    Statement ins = store.prepare("INSERT INTO event_types VALUES (?,?,?,?,?,?,?)");
+    for (const auto& t : types) {
+        ins.bind(1, t.code).bind(2, t.name).bind(3, t.major_code).bind(4, t.major_name).bind(5, t.platform_code);
+        ins.bind(6, t.platform).bind(7, static_cast<std::int64_t>(t.township_closable)).run();
+    }
+    Statement meta = store.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('event_types_version', ?)");
+    meta.bind(1, version).run();
+    return static_cast<int>(types.size());
+}
+
+int days_in_month(int y, int m) {
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+    return d[m - 1];
+}
+
+// days since 1970-01-01 (proleptic Gregorian)
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    y = static_cast<int>(yy + (m <= 2));
+}
+
+bool parse_double(std::string_view s, double& v) {
+    const std::string t = trim(s);
+    if (t.empty()) return false;
+    const char* b = t.data();
+    const char* e = b + t.size();
+    if (*b == '+') ++b;
+    auto [p, ec] = std::from_chars(b, e, v);
+    return ec == std::errc() && p == e && std::isfinite(v);
+}
+
+} // namespace
+
+std::optional<std::string> parse_iso8601(std::string_view text, std::string_view assume_zone, std::string& why) {
+    const std::string s = trim(text);
+    auto num = [&](std::size_t pos, std::size_t len, int& out) {
+        if (pos + len > s.size()) return false;
+        out = 0;
+        for (std::size_t i = pos; i < pos + len; ++i) {
+            if (s[i] < '0' || s[i] > '9') return false;
+            out = out * 10 + (s[i] - '0');
+        }
+        return true;
+    };
+    int y, mo, d, h, mi, sec = 0;
+    if (s.empty()) {
+        why = "no reported time";
+        return std::nullopt;
+    }
+    if (!num(0, 4, y) || s.size() < 16 || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' || !num(8, 2, d) ||
+        (s[10] != 'T' && s[10] != ' ') || !num(11, 2, h) || s[13] != ':' || !num(14, 2, mi)) {
+        why = fmt::format("time '{}' is not ISO 8601 (YYYY-MM-DDTHH:MM[:SS][.fff]±HH:MM)", s);
+        return std::nullopt;
+    }
+    std::size_t pos = 16;
+    if (pos < s.size() && s[pos] == ':') {
+        if (!num(pos + 1, 2, sec)) {
+            why = fmt::format("time '{}' has bad seconds", s);
+            return std::nullopt;
+        }
+        pos += 3;
+        if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+            ++pos;
+            while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+        }
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60) {
+        why = fmt::format("time '{}' is not a real date and time", s);
+        return std::nullopt;
+    }
+    std::string zone = s.substr(pos);
+    if (zone.empty()) {
+        if (assume_zone.empty()) {
+            why = fmt::format("time '{}' has no zone (give one, e.g. +08:00, or --assume-zone)", s);
+            return std::nullopt;
+        }
+        zone = std::string(assume_zone);
+    }
+    int offset_min = 0;
+    if (zone == "Z" || zone == "z") {
+        offset_min = 0;
+    } else {
+        int zh = 0, zm = 0;
+        const bool ok = (zone.size() == 6 && zone[3] == ':' && num(pos + 1, 0, zh) && true);
+        (void)ok;
+        const std::string z = zone;
+        auto znum = [&](std::size_t p2, int& out) {
+            if (p2 + 2 > z.size() || !std::isdigit(static_cast<unsigned char>(z[p2])) ||
+                !std::isdigit(static_cast<unsigned char>(z[p2 + 1])))
+                return false;
+            out = (z[p2] - '0') * 10 + (z[p2 + 1] - '0');
+            return true;
+        };
+        const bool sign_ok = !z.empty() && (z[0] == '+' || z[0] == '-');
+        const bool form_ok = sign_ok && ((z.size() == 6 && z[3] == ':' && znum(1, zh) && znum(4, zm)) ||
+                                         (z.size() == 5 && znum(1, zh) && znum(3, zm)) || (z.size() == 3 && znum(1, zh)));
+        if (!form_ok || zh > 14 || zm > 59) {
+            why = fmt::format("time '{}' has a bad zone '{}'", s, z);
+            return std::nullopt;
+        }
+        offset_min = (z[0] == '-' ? -1 : 1) * (zh * 60 + zm);
+    }
+    std::int64_t t = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+                     mi * 60 + std::min(sec, 59) - offset_min * 60;
+    int yy, mm, dd;
+    civil_from_days(t >= 0 ? t / 86400 : (t - 86399) / 86400, yy, mm, dd);
+    const std::int64_t rem = ((t % 86400) + 86400) % 86400;
+    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", yy, mm, dd, rem / 3600, (rem / 60) % 60, rem % 60);
+}
+
+int load_event_types(Store& store, const std::filesystem::path& csv, const std::string& version) {
+    std::ifstream in(csv, std::ios::binary);
+    if (!in) throw io_error(fmt::format("{}: cannot open", csv.string()));
+    Store::Transaction tx(store);
+    const int n = replace_types(store, in, csv.string(), version.empty() ? csv.filename().string() : version);
+    tx.commit();
+    return n;
+}
+
+int load_default_event_types(Store& store) {
+    std::istringstream in(default_types_csv);
+    return replace_types(store, in, "default event types", "wangge default 1");
+}
+
+std::vector<EventType> list_event_types(Store& store) {
+    std::vector<EventType> out;
+    Statement st = store.prepare("SELECT code, name, major_code, major_name, platform_code, platform, township_closable "
+                                 "FROM event_types ORDER BY code");
+    while (st.step())
+        out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.int64(6) != 0});
+    return out;
+}
+
+std::string event_types_version(Store& store) {
+    return store.query_text("SELECT value FROM meta WHERE key='event_types_version'").value_or("");
+}
+
+CoverageIndex grid_index(Store& store) {
+    std::vector<CoverageIndex::Polygon> polys;
+    Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
+    while (st.step()) polys.push_back({st.text(0), st.blob(1)});
+    return CoverageIndex(polys);
+}
+
+namespace {
+
+std::string csv_quote(std::string_view s) {
+    if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+/// Short kind of a reject reason, for the summary.
+std::string reason_kind(const std::string& r) {
+    for (const char* k : {"no id", "no coordinates", "not a number", "out of range", "time", "unknown type code",
+                          "no type code", "text"})
+        if (r.find(k) != std::string::npos) return k == std::string("time") ? "bad time" : k;
+    return "other";
+}
+
+struct Row {
+    std::int64_t line = 0;
+    std::string id, type, time_raw, status, source;
+    std::string lon_raw, lat_raw;
+    bool has_xy = false;  // from a GDAL geometry
+    double lon = 0, lat = 0;
+    std::string text_error;
+};
+
+} // namespace
+
+EventImportReport import_events(Store& store, const EventImportOptions& opt, const ProgressFn& progress) {
+    EventImportReport rep;
+    rep.file = opt.file.string();
+    if (!std::filesystem::exists(opt.file)) throw io_error(fmt::format("{}: no such file", rep.file));
+    // types
+    std::map<std::string, std::string> platform_of;
+    for (const auto& t : list_event_types(store)) platform_of[t.code] = t.platform;
+    if (platform_of.empty() && !opt.allow_unknown_types)
+        throw input_error("the event classification is empty: load one with 'wangge events types load FILE'");
+    const CoverageIndex index = grid_index(store);
+    if (index.size() == 0) throw input_error("the store has no grids: run 'wangge partition' before importing events");
+
+    std::ofstream rejects;
+    if (!opt.rejects_file.empty()) {
+        rejects.open(opt.rejects_file, std::ios::binary | std::ios::trunc);
+        if (!rejects) throw io_error(fmt::format("{}: cannot write the rejects file", opt.rejects_file.string()));
+        rejects << "file,line,id,reason\n";
+    }
+    Store::Transaction tx(store);
+    Statement run = store.prepare("INSERT INTO import_runs(kind, source_file, started_at, options) "
+                                  "VALUES ('events', ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?)");
+    run.bind(1, rep.file).bind(2, fmt::format("crs={}", chinacrs::datum_name(opt.crs))).run();
+    rep.import_id = store.query_int("SELECT last_insert_rowid()");
+    const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
+    Statement exists = store.prepare("SELECT 1 FROM events WHERE event_id = ?");
+    Statement ins = store.prepare(
+        "INSERT INTO events(event_id, type_code, reported_at, status, source, crs, lon_reported, lat_reported, "
+        "grid_code, uncovered, nearest_grid, nearest_m, import_id, assigned_at, geom) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14, MakePoint(?15, ?16, 4490)) "
+        "ON CONFLICT(event_id) DO UPDATE SET type_code=?2, reported_at=?3, status=?4, source=?5, crs=?6, "
+        "lon_reported=?7, lat_reported=?8, grid_code=?9, uncovered=?10, nearest_grid=?11, nearest_m=?12, "
+        "import_id=?13, assigned_at=?14, geom=MakePoint(?15, ?16, 4490)");
+
+    auto reject = [&](const Row& r, const std::string& why) {
+        ++rep.rejected;
+        ++rep.rejects_by_reason[reason_kind(why)];
+        if (rep.first_rejects.size() < 50) rep.first_rejects.push_back({r.line, r.id, why});
+        if (rejects) rejects << csv_quote(rep.file) << ',' << r.line << ',' << csv_quote(r.id) << ',' << csv_quote(why) << '\n';
+    };
+    auto handle = [&](Row& r) {
+        ++rep.read;
+        if (!r.text_error.empty()) return reject(r, r.text_error);
+        if (r.id.empty()) return reject(r, "no id");
+        if (r.type.empty()) return reject(r, "no type code");
+        if (!opt.allow_unknown_types && !platform_of.count(r.type))
+            return reject(r, fmt::format("unknown type code '{}' (not in the event classification; "
+                                         "--allow-unknown-types imports it anyway)",
+                                         r.type));
+        if (!r.has_xy) {
+            if (trim(r.lon_raw).empty() || trim(r.lat_raw).empty()) return reject(r, "no coordinates");
+            if (!parse_double(r.lon_raw, r.lon)) return reject(r, fmt::format("longitude '{}' is not a number", r.lon_raw));
+            if (!parse_double(r.lat_raw, r.lat)) return reject(r, fmt::format("latitude '{}' is not a number", r.lat_raw));
+        }
+        if (r.lon < -180 || r.lon > 180) return reject(r, fmt::format("longitude {} is out of range (-180..180)", r.lon));
+        if (r.lat < -90 || r.lat > 90) return reject(r, fmt::format("latitude {} is out of range (-90..90)", r.lat));
+        std::string why;
+        const auto t = parse_iso8601(r.time_raw, opt.assume_zone, why);
+        if (!t) return reject(r, why);
+        const auto ll = chinacrs::to_cgcs2000(opt.crs, r.lon, r.lat);
+        const int g = index.locate(ll.lon, ll.lat);
+        exists.bind(1, r.id);
+        const bool existed = exists.step();
+        exists.reset();
+        ins.bind(1, r.id).bind(2, r.type).bind(3, *t);
+        if (r.status.empty()) ins.bind_null(4);
+        else ins.bind(4, r.status);
+        if (r.source.empty()) ins.bind_null(5);
+        else ins.bind(5, r.source);
+        ins.bind(6, chinacrs::datum_name(opt.crs)).bind(7, r.lon).bind(8, r.lat);
+        if (g >= 0) {
+            ins.bind(9, index.code(g)).bind(10, std::int64_t{0}).bind_null(11).bind_null(12);
+            ++rep.assigned;
+        } else {
+            const auto [n, d] = index.nearest(ll.lon, ll.lat);
+            ins.bind_null(9).bind(10, std::int64_t{1});
+            if (n >= 0) ins.bind(11, index.code(n)).bind(12, d);
+            else ins.bind_null(11).bind_null(12);
+            ++rep.uncovered;
+        }
+        ins.bind(13, rep.import_id).bind(14, now).bind(15, ll.lon).bind(16, ll.lat);
+        ins.run();
+        ++rep.imported;
+        ++(existed ? rep.updated : rep.inserted);
+        const auto p = platform_of.find(r.type);
+        ++rep.by_platform[p == platform_of.end() ? std::string("(unknown type)") : p->second];
+    };
+
+    std::string ext = lower(opt.file.extension().string());
+    if (ext == ".csv" || ext == ".txt" || ext == ".tsv") {
+        rep.format = "CSV";
+        CsvReader csv(opt.file, opt.delimiter);
+        const auto& h = csv.header();
+        auto find = [&](std::initializer_list<std::string> names) -> std::optional<std::size_t> {
+            for (const auto& n : names)
+                for (std::size_t i = 0; i < h.size(); ++i)
+                    if (lower(trim(h[i])) == lower(n)) return i;
+            return std::nullopt;
+        };
+        auto require = [&](const std::string& name, const char* option) {
+            auto i = find({name});
+            if (!i) {
+                std::string names;
+                for (const auto& x : h) names += (names.empty() ? "" : ", ") + x;
+                throw input_error(fmt::format("{}: no column '{}' ({}); its columns are: {}", rep.file, name, option, names));
+            }
+            return *i;
+        };
+        const std::size_t ci = require(opt.id_field, "--id-field");
+        const std::size_t ct = require(opt.type_field, "--type-field");
+        const std::size_t cm = require(opt.time_field, "--time-field");
+        const auto cs = find({opt.status_field});
+        const auto cr = find({opt.source_field});
+        const std::size_t cx = opt.x_field.empty()
+                                   ? find({"lon", "lng", "longitude", "x", "经度"}).value_or(require("lon", "--x-field"))
+                                   : require(opt.x_field, "--x-field");
+        const std::size_t cy = opt.y_field.empty()
+                                   ? find({"lat", "latitude", "y", "纬度"}).value_or(require("lat", "--y-field"))
+                                   : require(opt.y_field, "--y-field");
+        const std::string enc = opt.encoding.empty() ? std::string() : text::canonical_encoding(opt.encoding);
+        if (!enc.empty()) text::to_utf8("", enc);  // unknown name -> usage_error
+        std::vector<std::string> f;
+        std::int64_t line = 0;
+        Row r;
+        while (csv.next(f, line)) {
+            r = Row{};
+            r.line = line;
+            auto get = [&](std::optional<std::size_t> i) -> std::string {
+                if (!i || *i >= f.size()) return {};
+                const std::string& raw = f[*i];
+                std::optional<std::string> v;
+                if (enc.empty()) v = text::is_valid_utf8(raw) ? std::optional<std::string>(raw) : text::to_utf8(raw, "GB18030");
+                else v = text::to_utf8(raw, enc);
+                if (!v) {
+                    r.text_error = fmt::format("column '{}' is not valid {} text", h[*i], enc.empty() ? "UTF-8 or GB18030" : enc);
+                    return {};
+                }
+                return trim(*v);
+            };
+            r.id = get(ci);
+            r.type = get(ct);
+            r.time_raw = get(cm);
+            r.status = get(cs);
+            r.source = get(cr);
+            r.lon_raw = cx < f.size() ? f[cx] : std::string();
+            r.lat_raw = cy < f.size() ? f[cy] : std::string();
+            handle(r);
+            if (progress && rep.read % 50000 == 0)
+                progress(static_cast<std::int64_t>(csv.position()), static_cast<std::int64_t>(csv.size()), "importing");
+        }
+    } else {
+        SourceOptions so;
+        so.file = opt.file;
+        so.layer = opt.layer;
+        so.encoding = opt.encoding;
+        VectorSource src(so);
+        rep.format = src.driver();
+        const int ci = src.require_field(opt.id_field, "--id-field");
+        const int ct = src.require_field(opt.type_field, "--type-field");
+        const int cm = src.require_field(opt.time_field, "--time-field");
+        const auto cs = src.field_index(opt.status_field);
+        const auto cr = src.field_index(opt.source_field);
+        auto& g = geos::Context::local();
+        SourceFeature f;
+        const auto total = src.feature_count();
+        while (src.next(f)) {
+            Row r;
+            r.line = f.fid;
+            auto get = [&](std::optional<int> i) -> std::string {
+                if (!i) return {};
+                if (!f.field_errors[static_cast<std::size_t>(*i)].empty()) r.text_error = f.field_errors[static_cast<std::size_t>(*i)];
+                const auto& v = f.fields[static_cast<std::size_t>(*i)];
+                return v ? trim(*v) : std::string();
+            };
+            r.id = get(ci);
+            r.type = get(ct);
+            r.time_raw = get(cm);
+            r.status = get(cs);
+            r.source = get(cr);
+            if (!f.geometry_error.empty()) {
+                ++rep.read;
+                reject(r, f.geometry_error);
+                continue;
+            }
+            if (!f.wkb.empty()) {
+                auto geom = g.from_wkb(f.wkb.data(), f.wkb.size());
+                if (GEOSGeomTypeId_r(g.handle(), geom.get()) == GEOS_POINT && !g.is_empty(geom.get())) {
+                    GEOSGeomGetX_r(g.handle(), geom.get(), &r.lon);
+                    GEOSGeomGetY_r(g.handle(), geom.get(), &r.lat);
+                    r.has_xy = true;
+                } else {
+                    ++rep.read;
+                    reject(r, fmt::format("geometry is a {}, not a point (no coordinates)", f.geometry_type));
+                    continue;
+                }
+            }
+            handle(r);
+            if (progress && rep.read % 50000 == 0) progress(rep.read, total, "importing");
+        }
+    }
+    Statement upd = store.prepare("UPDATE import_runs SET imported = ?, replaced = ?, rejected = ? WHERE id = ?");
+    upd.bind(1, rep.imported).bind(2, rep.updated).bind(3, rep.rejected).bind(4, rep.import_id).run();
+    tx.commit();
+    return rep;
+}
+
+namespace {
+
+ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned char>>* areas) {
+    ReassignReport rep;
+    if (store.query_int("SELECT count(*) FROM events") == 0) return rep;
+    const CoverageIndex index = grid_index(store);
+    auto& g = geos::Context::local();
+    geos::Geometry area;
+    geos::Prepared area_prep;
+    std::string where;
+    if (areas) {
+        if (areas->empty()) return rep;
+        std::vector<geos::Geometry> parts;
+        std::vector<const GEOSGeometry*> raw;
+        for (const auto& w : *areas) {
+            parts.push_back(g.from_wkb(w.data(), w.size()));
+            raw.push_back(parts.back().get());
+        }
+        area = g.collect(raw);
+        area_prep = g.prepare(area.get());
+        double x0, y0, x1, y1;
+        GEOSGeom_getXMin_r(g.handle(), area.get(), &x0);
+        GEOSGeom_getYMin_r(g.handle(), area.get(), &y0);
+        GEOSGeom_getXMax_r(g.handle(), area.get(), &x1);
+        GEOSGeom_getYMax_r(g.handle(), area.get(), &y1);
+        where = fmt::format(" WHERE id IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'events' AND "
+                            "search_frame = BuildMbr({:.12f}, {:.12f}, {:.12f}, {:.12f}, 4490))",
+                            x0, y0, x1, y1);
+    }
+    const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
+    // Also any event whose grid is no longer current, wherever it is.
+    Statement sel = store.prepare("SELECT id, X(geom), Y(geom), coalesce(grid_code, ''), uncovered FROM events" + where +
+                                  (areas ? " OR (grid_code IS NOT NULL AND grid_code NOT IN "
+                                           "(SELECT code FROM grids WHERE valid_to IS NULL))"
+                                         : ""));
+    Statement upd = store.prepare(
+        "UPDATE events SET grid_code = ?, uncovered = ?, nearest_grid = ?, nearest_m = ?, assigned_at = ? WHERE id = ?");
+    while (sel.step()) {
+        const double x = sel.real(1), y = sel.real(2);
+        ++rep.checked;
+        const int gi = index.locate(x, y);
+        const std::string code = gi >= 0 ? index.code(gi) : std::string();
+        if (gi >= 0) ++rep.assigned;
+        else ++rep.uncovered;
+        if (code == sel.text(3) && (gi >= 0) == (sel.int64(4) == 0)) continue;
+        ++rep.changed;
+        if (gi >= 0) {
+            upd.bind(1, code).bind(2, std::int64_t{0}).bind_null(3).bind_null(4);
+        } else {
+            const auto [n, d] = index.nearest(x, y);
+            upd.bind_null(1).bind(2, std::int64_t{1});
+            if (n >= 0) upd.bind(3, index.code(n)).bind(4, d);
+            else upd.bind_null(3).bind_null(4);
+        }
+        upd.bind(5, now).bind(6, sel.int64(0)).run();
+    }
+    (void)area_prep;
+    return rep;
+}
+
+} // namespace
+
+ReassignReport reassign_events(Store& store, const std::vector<unsigned char>* area_wkb) {
+    Store::Transaction tx(store);
+    ReassignReport rep;
+    if (area_wkb) {
+        const std::vector<std::vector<unsigned char>> areas{*area_wkb};
+        rep = reassign(store, &areas);
+    } else {
+        rep = reassign(store, nullptr);
+    }
+    tx.commit();
+    return rep;
+}
+
+ReassignReport reassign_events_within(Store& store, const std::vector<std::vector<unsigned char>>& areas) {
+    return reassign(store, &areas);
+}
+
+EventCounts event_counts(Store& store, const std::string& prefix) {
+    EventCounts c;
+    Statement st = store.prepare(
+        "SELECT coalesce(t.platform, '(unknown type)'), count(*), sum(e.uncovered) FROM events e "
+        "LEFT JOIN event_types t ON t.code = e.type_code "
+        "WHERE ?1 = '' OR e.grid_code LIKE ?1 || '%' GROUP BY 1 ORDER BY 1");
+    st.bind(1, prefix);
+    while (st.step()) {
+        c.by_platform[st.text(0)] = st.int64(1);
+        c.events += st.int64(1);
+        c.uncovered += st.int64(2);
+    }
+    c.assigned = c.events - c.uncovered;
+    return c;
+}
+
+} // namespace wangge
