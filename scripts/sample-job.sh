@@ -3,7 +3,7 @@
 # first. It grows with every feature: today it loads the code table, imports the
 # county, township and village outlines with all their checks, imports household
 # points and barrier lines, partitions all 1,301 villages into grids with unified
-# codes, and summarises.
+# codes, imports field events (GCJ-02) and assigns each to its grid, and summarises.
 # Usage: scripts/sample-job.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +41,15 @@ step "one grid in full" "$wangge" --db "$db" grids show 330502001005001
 step "a grid code decoded" "$wangge" --db "$db" code decode 330502001005002
 step "export all grids for QGIS (code, type, households, village/township names)" \
   "$wangge" --db "$db" export grids --out "$out/huzhou_grids.gpkg" --overwrite
+step "import field events reported in GCJ-02 (AMap/WeChat), with bad rows and points outside every grid" \
+  "$wangge" --db "$db" events import "$root/shapefiles/huzhou_events_gcj02.csv" --crs gcj02 \
+  --rejects "$out/events_rejects.csv"
+step "events per platform in 吴兴区" "$wangge" --db "$db" events summary --prefix 330502
+step "which grid holds a point reported in GCJ-02" "$wangge" --db "$db" locate 120.2236 30.8827 --crs gcj02
+step "batch audit: code every event of a file by its grid, CSV to CSV, nothing stored" \
+  "$wangge" --db "$db" assign --in "$root/shapefiles/huzhou_events_gcj02.csv" --out "$out/events_coded.csv" \
+  --crs gcj02 --nearest
 step "what the store holds now" "$wangge" --db "$db" info
 printf '\nDone. The store is %s (open it in QGIS, or: ogrinfo %s);\n' "$db" "$db"
-printf 'grids are in %s, the per-village report in %s.\n' "$out/huzhou_grids.gpkg" "$out/partition_report.csv"
+printf 'grids are in %s, the per-village report in %s,\n' "$out/huzhou_grids.gpkg" "$out/partition_report.csv"
+printf 'rejected event rows in %s, the coded events in %s.\n' "$out/events_rejects.csv" "$out/events_coded.csv"

@@ -105,4 +105,10 @@ TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample]") {
     CHECK_THAT(r.out, Catch::Contains("dedicated         196"));
     CHECK(feature_count(dir / "huzhou_grids.gpkg") > 3000);
     CHECK(read_file(dir / "partition_report.csv").find("330502001005,") != std::string::npos);
+    // events: imported with their rejects, counted per platform, coded in batch
+    CHECK_THAT(r.out, Catch::Contains("6000 rows read: 5820 imported (5820 new, 0 updated), 180 rejected"));
+    CHECK_THAT(r.out, Catch::Contains("综治工作"));
+    CHECK_THAT(r.out, Catch::Contains("grid        330502001005001"));
+    CHECK(read_file(dir / "events_rejects.csv").find("unknown type code") != std::string::npos);
+    CHECK(read_file(dir / "events_coded.csv").find("grid_code,nearest_grid,nearest_m\n") != std::string::npos);
 }

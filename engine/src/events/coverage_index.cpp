@@ -314,17 +314,27 @@ std::pair<int, double> CoverageIndex::nearest(double x, double y) const {
         }
         return std::sqrt(d2);
     };
+    // Envelopes come nearest first by distance in degrees. A polygon is at least
+    // kx * (its envelope's distance in degrees) metres away (kx <= ky), so once
+    // that exceeds the best distance found, nothing after it can be nearer. Ask
+    // for more envelopes only while that has not happened.
     const Impl::BPoint q(x, y);
-    for (auto it = m.rtree.qbegin(bgi::nearest(q, static_cast<unsigned>(m.env.size()))); it != m.rtree.qend(); ++it) {
-        const auto& box = it->first;
-        const double ddx = std::max({box.min_corner().get<0>() - x, 0.0, x - box.max_corner().get<0>()}) * kx;
-        const double ddy = std::max({box.min_corner().get<1>() - y, 0.0, y - box.max_corner().get<1>()}) * ky;
-        if (std::hypot(ddx, ddy) > best_d) break;
-        const double d = dist_to(it->second);
-        if (d < best_d) {
-            best_d = d;
-            best = static_cast<int>(it->second);
+    for (unsigned k = 16;; k *= 4) {
+        double last_deg = 0;
+        unsigned seen = 0;
+        for (auto it = m.rtree.qbegin(bgi::nearest(q, k)); it != m.rtree.qend(); ++it, ++seen) {
+            const auto& box = it->first;
+            const double dx = std::max({box.min_corner().get<0>() - x, 0.0, x - box.max_corner().get<0>()});
+            const double dy = std::max({box.min_corner().get<1>() - y, 0.0, y - box.max_corner().get<1>()});
+            last_deg = std::hypot(dx, dy);
+            if (kx * last_deg > best_d) break;
+            const double d = dist_to(it->second);
+            if (d < best_d) {
+                best_d = d;
+                best = static_cast<int>(it->second);
+            }
         }
+        if (seen < k || kx * last_deg > best_d || k >= m.env.size()) break;
     }
     return {best, best_d};
 }

@@ -133,6 +133,9 @@ StoreInfo store_info(Store& store) {
     info.dedicated_grids = store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL AND type = 'dedicated'");
     info.retired_codes = store.query_int("SELECT count(*) FROM grid_serials WHERE state = 'retired'");
     info.partition_runs = store.query_int("SELECT count(*) FROM partition_runs");
+    info.events = store.query_int("SELECT count(*) FROM events");
+    info.events_uncovered = store.query_int("SELECT count(*) FROM events WHERE uncovered = 1");
+    info.event_types = store.query_int("SELECT count(*) FROM event_types");
     return info;
 }
 
