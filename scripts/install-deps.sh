@@ -13,7 +13,13 @@ packages=(
   catch2                          # tests (Catch2 v2)
   libprotozero-dev                # MVT protobuf
   libcli11-dev nlohmann-json3-dev libfmt-dev
+  zlib1g-dev                      # gzip of tiles and archives
 )
+# Node.js + npm run the tile validators of tiles/js (tests only). A machine that
+# already has node from elsewhere keeps it: Debian's npm would conflict with it.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

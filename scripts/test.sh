@@ -7,6 +7,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 "$root/scripts/install-deps.sh"
 
+echo "== npm validators of tiles/ (@mapbox/vector-tile, pmtiles, mvt-fixtures)"
+bash "$root/tiles/js/setup.sh"
+
 jobs=$(nproc)
 echo "== build (RelWithDebInfo, -Werror)"
 "$root/scripts/build.sh" build-test -DWANGGE_WERROR=ON

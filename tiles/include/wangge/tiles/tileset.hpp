@@ -1,0 +1,89 @@
+// wangge/tiles/tileset.hpp — what a tile archive says about its tiles.
+//
+// Tiles are addressed z/x/y in the XYZ scheme of web maps: zoom z has 2^z x 2^z
+// tiles of Web Mercator (EPSG:3857), x grows east and y grows SOUTH from the tile at
+// the north-west corner. (MBTiles stores rows the other way round, TMS; the MBTiles
+// writer flips them, callers never do.)
+//
+// Both archive formats carry a TileJSON-like description: name, bounds, center, zoom
+// range and `vector_layers` — the layers found in the tiles with their fields — which
+// MapLibre, GDAL and QGIS read to list layers and attributes without opening a tile.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wangge::tiles {
+
+/// Highest zoom the archives accept (PMTiles tile ids are 64-bit: z <= 31).
+inline constexpr int max_zoom = 31;
+
+struct TileCoord {
+    std::uint8_t z = 0;
+    std::uint32_t x = 0;
+    std::uint32_t y = 0;
+    friend auto operator<=>(const TileCoord&, const TileCoord&) = default;
+};
+
+/// "z/x/y", for messages.
+std::string to_string(const TileCoord& c);
+
+/// Throws usage_error unless z <= max_zoom and x, y < 2^z.
+void check_tile(const TileCoord& c);
+
+struct LonLatBounds {
+    double min_lon = 0;
+    double min_lat = 0;
+    double max_lon = 0;
+    double max_lat = 0;
+
+    /// The smallest bounds holding both.
+    void extend(const LonLatBounds& o);
+};
+
+/// The WGS84 longitude/latitude bounds of a Web Mercator tile.
+LonLatBounds tile_bounds(const TileCoord& c);
+
+/// A layer as listed in `vector_layers`.
+struct VectorLayer {
+    std::string id;  ///< the layer name in the tiles
+    std::string description;
+    int minzoom = 0;
+    int maxzoom = 0;
+    /// Field name -> "String", "Number" or "Boolean" (TileJSON's convention).
+    std::map<std::string, std::string> fields;
+    /// "Point", "LineString" or "Polygon" when the layer holds one kind; empty when
+    /// unknown or mixed. Written to `tilestats`, where GDAL looks for layer types.
+    std::string geometry;
+};
+
+/// The description of a tileset. Empty strings are left out of the written metadata.
+struct TilesetInfo {
+    std::string name;
+    std::string description;
+    std::string attribution;
+    std::string version = "1.0.0";
+    std::string type = "overlay";  ///< "overlay" or "baselayer"
+    std::vector<VectorLayer> vector_layers;
+    /// Default: the union of the bounds of the tiles written.
+    std::optional<LonLatBounds> bounds;
+    /// lon, lat, zoom. Default: the middle of the bounds at the lowest zoom written.
+    std::optional<std::array<double, 3>> center;
+};
+
+nlohmann::json to_json(const VectorLayer& l);
+nlohmann::json to_json(const std::vector<VectorLayer>& layers);
+/// Parse `vector_layers`; throws input_error when it is not an array of objects with an id.
+std::vector<VectorLayer> vector_layers_from_json(const nlohmann::json& j);
+/// {"vector_layers": [...], "tilestats": {...}}: the layer description both archives
+/// carry (MBTiles in its `json` row, PMTiles in its metadata). `tilestats` (Mapbox's
+/// layout, without counts) gives each layer's geometry type and attribute types.
+nlohmann::json metadata_json(const std::vector<VectorLayer>& layers);
+
+}  // namespace wangge::tiles

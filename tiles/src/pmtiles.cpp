@@ -1,0 +1,635 @@
+#include "wangge/tiles/pmtiles.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+#include "file_io.hpp"
+#include "wangge/error.hpp"
+#include "wangge/tiles/gzip.hpp"
+
+namespace wangge::tiles {
+
+// ---------------------------------------------------------------- Hilbert ids
+
+namespace {
+
+// Tiles of all zooms below z: (4^z - 1) / 3.
+std::uint64_t tiles_below(int z) {
+    // 4^32 - 1 is 2^64 - 1: spelled out, since shifting by 64 is undefined.
+    if (z >= 32) return std::numeric_limits<std::uint64_t>::max() / 3;
+    return ((std::uint64_t{1} << (2 * z)) - 1) / 3;
+}
+
+// One step of the Hilbert curve's rotation/reflection (as in the spec's reference code).
+void rotate(std::uint32_t n, std::uint32_t& x, std::uint32_t& y, std::uint32_t rx, std::uint32_t ry) {
+    if (ry == 0) {
+        if (rx != 0) {
+            x = n - 1 - x;
+            y = n - 1 - y;
+        }
+        std::swap(x, y);
+    }
+}
+
+}  // namespace
+
+std::uint64_t zxy_to_tile_id(const TileCoord& c) {
+    check_tile(c);
+    std::uint64_t acc = tiles_below(c.z);
+    std::uint32_t x = c.x;
+    std::uint32_t y = c.y;
+    if (c.z == 0) return acc;
+    for (std::uint32_t s = std::uint32_t{1} << (c.z - 1); s > 0; s >>= 1) {
+        const std::uint32_t rx = (x & s) ? 1 : 0;
+        const std::uint32_t ry = (y & s) ? 1 : 0;
+        acc += std::uint64_t{s} * s * ((3 * rx) ^ ry);
+        rotate(s, x, y, rx, ry);
+    }
+    return acc;
+}
+
+TileCoord tile_id_to_zxy(std::uint64_t id) {
+    int z = 0;
+    while (z <= max_zoom && tiles_below(z + 1) <= id) ++z;
+    if (z > max_zoom) throw usage_error(fmt::format("tile id {} is beyond zoom {}", id, max_zoom));
+    std::uint64_t t = id - tiles_below(z);
+    std::uint32_t x = 0;
+    std::uint32_t y = 0;
+    const std::uint64_t n = std::uint64_t{1} << z;
+    for (std::uint64_t s = 1; s < n; s <<= 1) {
+        const std::uint32_t rx = static_cast<std::uint32_t>(1 & (t >> 1));
+        const std::uint32_t ry = static_cast<std::uint32_t>(1 & (t ^ rx));
+        rotate(static_cast<std::uint32_t>(s), x, y, rx, ry);
+        x += static_cast<std::uint32_t>(s) * rx;
+        y += static_cast<std::uint32_t>(s) * ry;
+        t >>= 2;
+    }
+    return {static_cast<std::uint8_t>(z), x, y};
+}
+
+// ---------------------------------------------------------------- header
+
+namespace {
+
+constexpr char magic[] = "PMTiles";
+constexpr std::size_t first_fetch = 16384;  // readers fetch this much first: header + root
+
+template <class T>
+void put_le(std::string& out, std::size_t at, T v) {
+    using U = std::make_unsigned_t<T>;
+    U u = static_cast<U>(v);
+    for (std::size_t i = 0; i < sizeof(T); ++i) out[at + i] = static_cast<char>((u >> (8 * i)) & 0xff);
+}
+
+template <class T>
+T get_le(std::string_view in, std::size_t at) {
+    using U = std::make_unsigned_t<T>;
+    U u = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) u |= static_cast<U>(static_cast<unsigned char>(in[at + i])) << (8 * i);
+    return static_cast<T>(u);
+}
+
+std::int32_t to_e7(double deg) {
+    return static_cast<std::int32_t>(std::lround(std::clamp(deg, -180.0, 180.0) * 1e7));
+}
+
+}  // namespace
+
+std::string PmtilesHeader::serialize() const {
+    std::string h(size, '\0');
+    std::memcpy(h.data(), magic, 7);
+    h[7] = static_cast<char>(version);
+    put_le(h, 8, root_directory_offset);
+    put_le(h, 16, root_directory_length);
+    put_le(h, 24, metadata_offset);
+    put_le(h, 32, metadata_length);
+    put_le(h, 40, leaf_directories_offset);
+    put_le(h, 48, leaf_directories_length);
+    put_le(h, 56, tile_data_offset);
+    put_le(h, 64, tile_data_length);
+    put_le(h, 72, addressed_tiles);
+    put_le(h, 80, tile_entries);
+    put_le(h, 88, tile_contents);
+    h[96] = clustered ? 1 : 0;
+    h[97] = static_cast<char>(internal_compression);
+    h[98] = static_cast<char>(tile_compression);
+    h[99] = static_cast<char>(tile_type);
+    h[100] = static_cast<char>(min_zoom);
+    h[101] = static_cast<char>(max_zoom);
+    put_le(h, 102, min_lon_e7);
+    put_le(h, 106, min_lat_e7);
+    put_le(h, 110, max_lon_e7);
+    put_le(h, 114, max_lat_e7);
+    h[118] = static_cast<char>(center_zoom);
+    put_le(h, 119, center_lon_e7);
+    put_le(h, 123, center_lat_e7);
+    return h;
+}
+
+PmtilesHeader PmtilesHeader::parse(std::string_view b) {
+    if (b.size() < size || std::memcmp(b.data(), magic, 7) != 0) throw input_error("not a PMTiles archive (no magic)");
+    PmtilesHeader h;
+    h.version = static_cast<std::uint8_t>(b[7]);
+    if (h.version != 3) throw input_error(fmt::format("PMTiles version {} is not supported (only 3)", h.version));
+    h.root_directory_offset = get_le<std::uint64_t>(b, 8);
+    h.root_directory_length = get_le<std::uint64_t>(b, 16);
+    h.metadata_offset = get_le<std::uint64_t>(b, 24);
+    h.metadata_length = get_le<std::uint64_t>(b, 32);
+    h.leaf_directories_offset = get_le<std::uint64_t>(b, 40);
+    h.leaf_directories_length = get_le<std::uint64_t>(b, 48);
+    h.tile_data_offset = get_le<std::uint64_t>(b, 56);
+    h.tile_data_length = get_le<std::uint64_t>(b, 64);
+    h.addressed_tiles = get_le<std::uint64_t>(b, 72);
+    h.tile_entries = get_le<std::uint64_t>(b, 80);
+    h.tile_contents = get_le<std::uint64_t>(b, 88);
+    h.clustered = b[96] == 1;
+    h.internal_compression = static_cast<Compression>(b[97]);
+    h.tile_compression = static_cast<Compression>(b[98]);
+    h.tile_type = static_cast<TileType>(b[99]);
+    h.min_zoom = static_cast<std::uint8_t>(b[100]);
+    h.max_zoom = static_cast<std::uint8_t>(b[101]);
+    h.min_lon_e7 = get_le<std::int32_t>(b, 102);
+    h.min_lat_e7 = get_le<std::int32_t>(b, 106);
+    h.max_lon_e7 = get_le<std::int32_t>(b, 110);
+    h.max_lat_e7 = get_le<std::int32_t>(b, 114);
+    h.center_zoom = static_cast<std::uint8_t>(b[118]);
+    h.center_lon_e7 = get_le<std::int32_t>(b, 119);
+    h.center_lat_e7 = get_le<std::int32_t>(b, 123);
+    return h;
+}
+
+// ---------------------------------------------------------------- directories
+
+namespace {
+
+void put_varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+}
+
+class VarintReader {
+public:
+    explicit VarintReader(std::string_view d) : d_(d) {}
+    std::uint64_t next() {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (pos_ >= d_.size()) throw input_error("PMTiles directory is truncated");
+            const auto byte = static_cast<unsigned char>(d_[pos_++]);
+            v |= std::uint64_t{byte & 0x7fu} << shift;
+            if (byte < 0x80) return v;
+        }
+        throw input_error("PMTiles directory has a varint longer than 10 bytes");
+    }
+    std::size_t left() const noexcept { return d_.size() - pos_; }
+
+private:
+    std::string_view d_;
+    std::size_t pos_ = 0;
+};
+
+std::uint32_t to_u32(std::uint64_t v, const char* what) {
+    if (v > std::numeric_limits<std::uint32_t>::max())
+        throw input_error(fmt::format("PMTiles directory: {} {} does not fit in 32 bits", what, v));
+    return static_cast<std::uint32_t>(v);
+}
+
+}  // namespace
+
+std::string serialize_directory(const std::vector<DirectoryEntry>& entries) {
+    std::string out;
+    put_varint(out, entries.size());
+    std::uint64_t last_id = 0;
+    for (const auto& e : entries) {
+        put_varint(out, e.tile_id - last_id);
+        last_id = e.tile_id;
+    }
+    for (const auto& e : entries) put_varint(out, e.run_length);
+    for (const auto& e : entries) put_varint(out, e.length);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        // 0 means "right after the previous entry": the common case of clustered data
+        // compresses to almost nothing.
+        if (i > 0 && entries[i].offset == entries[i - 1].offset + entries[i - 1].length)
+            put_varint(out, 0);
+        else
+            put_varint(out, entries[i].offset + 1);
+    }
+    return out;
+}
+
+std::vector<DirectoryEntry> parse_directory(std::string_view data) {
+    VarintReader r(data);
+    const std::uint64_t n = r.next();
+    // Every entry takes at least 4 bytes: a count beyond that is corruption, not a
+    // reason to allocate.
+    if (n > r.left() / 4)
+        throw input_error(fmt::format("PMTiles directory claims {} entries in {} bytes", n, data.size()));
+    std::vector<DirectoryEntry> entries(n);
+    std::uint64_t id = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const std::uint64_t delta = r.next();
+        if (i > 0 && delta == 0) throw input_error("PMTiles directory: tile ids are not increasing");
+        id += delta;
+        entries[i].tile_id = id;
+    }
+    for (auto& e : entries) e.run_length = to_u32(r.next(), "run length");
+    for (auto& e : entries) e.length = to_u32(r.next(), "length");
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const std::uint64_t v = r.next();
+        if (v == 0) {
+            if (i == 0) throw input_error("PMTiles directory: first entry has no offset");
+            entries[i].offset = entries[i - 1].offset + entries[i - 1].length;
+        } else {
+            entries[i].offset = v - 1;
+        }
+    }
+    if (r.left() != 0) throw input_error("PMTiles directory has trailing bytes");
+    return entries;
+}
+
+// ---------------------------------------------------------------- writer
+
+namespace {
+
+struct Directories {
+    std::string root;    // compressed
+    std::string leaves;  // compressed leaves, concatenated
+    std::size_t leaf_count = 0;
+};
+
+Directories build_directories(const std::vector<DirectoryEntry>& entries) {
+    const std::size_t root_limit = first_fetch - PmtilesHeader::size;
+    Directories d;
+    if (entries.size() < 16384) {
+        d.root = gzip_compress(serialize_directory(entries));
+        if (d.root.size() <= root_limit) return d;
+    }
+    // Root of leaf pointers only; leaves grow by 20% until the root fits (a root of
+    // 3500 pointers compresses well under the limit).
+    double leaf_size = std::max(4096.0, static_cast<double>(entries.size()) / 3500.0);
+    for (;;) {
+        d = {};
+        std::vector<DirectoryEntry> root;
+        const auto step = static_cast<std::size_t>(leaf_size);
+        for (std::size_t i = 0; i < entries.size(); i += step) {
+            const std::size_t end = std::min(entries.size(), i + step);
+            const std::vector<DirectoryEntry> leaf(entries.begin() + static_cast<std::ptrdiff_t>(i),
+                                                   entries.begin() + static_cast<std::ptrdiff_t>(end));
+            const std::string bytes = gzip_compress(serialize_directory(leaf));
+            root.push_back({leaf.front().tile_id, d.leaves.size(), static_cast<std::uint32_t>(bytes.size()), 0});
+            d.leaves += bytes;
+            ++d.leaf_count;
+        }
+        d.root = gzip_compress(serialize_directory(root));
+        if (d.root.size() <= root_limit) return d;
+        leaf_size *= 1.2;
+    }
+}
+
+}  // namespace
+
+struct PmtilesWriter::Impl {
+    struct Content {
+        std::uint64_t spool_offset = 0;
+        std::uint32_t length = 0;
+        std::uint64_t final_offset = unset;
+        static constexpr std::uint64_t unset = std::numeric_limits<std::uint64_t>::max();
+    };
+    struct Pending {
+        std::uint64_t tile_id;
+        std::uint32_t content;
+    };
+
+    std::filesystem::path path;
+    TilesetInfo info;
+    detail::File spool;
+    std::uint64_t spool_size = 0;
+    std::vector<Content> contents;
+    std::unordered_multimap<std::size_t, std::uint32_t> by_hash;
+    std::vector<Pending> tiles;
+    std::optional<LonLatBounds> bounds;
+    int min_zoom = max_zoom + 1;
+    int max_zoom_seen = -1;
+    bool finished = false;
+    PmtilesHeader header;
+
+    std::filesystem::path spool_path() const {
+        auto p = path;
+        p += ".tiles.tmp";
+        return p;
+    }
+
+    std::uint32_t store(std::string_view bytes) {
+        const std::size_t h = std::hash<std::string_view>{}(bytes);
+        const auto [first, last] = by_hash.equal_range(h);
+        for (auto it = first; it != last; ++it) {
+            const Content& c = contents[it->second];
+            if (c.length == bytes.size() && spool.read_at(c.spool_offset, c.length) == bytes) return it->second;
+        }
+        if (bytes.size() > std::numeric_limits<std::uint32_t>::max())
+            throw usage_error("a tile larger than 4 GiB cannot be stored in PMTiles");
+        spool.write(bytes);
+        contents.push_back({spool_size, static_cast<std::uint32_t>(bytes.size())});
+        spool_size += bytes.size();
+        const auto idx = static_cast<std::uint32_t>(contents.size() - 1);
+        by_hash.emplace(h, idx);
+        return idx;
+    }
+};
+
+PmtilesWriter::PmtilesWriter(std::filesystem::path path, TilesetInfo info) : impl_(std::make_unique<Impl>()) {
+    impl_->path = std::move(path);
+    impl_->info = std::move(info);
+    impl_->spool = detail::File(impl_->spool_path(), detail::File::Mode::read_write_create);
+}
+
+PmtilesWriter::~PmtilesWriter() {
+    std::error_code ec;
+    impl_->spool = {};
+    std::filesystem::remove(impl_->spool_path(), ec);
+    if (!impl_->finished) std::filesystem::remove(detail::temp_path_for(impl_->path), ec);
+}
+
+std::size_t PmtilesWriter::tile_count() const noexcept {
+    return impl_->tiles.size();
+}
+
+void PmtilesWriter::add_tile(const TileCoord& c, std::string_view data) {
+    if (impl_->finished) throw usage_error("PMTiles writer: add_tile after finish");
+    const std::uint64_t id = zxy_to_tile_id(c);
+    if (data.empty()) return;
+    std::string compressed;
+    if (!is_gzip(data)) {
+        compressed = gzip_compress(data);
+        data = compressed;
+    }
+    impl_->tiles.push_back({id, impl_->store(data)});
+    impl_->min_zoom = std::min<int>(impl_->min_zoom, c.z);
+    impl_->max_zoom_seen = std::max<int>(impl_->max_zoom_seen, c.z);
+    const LonLatBounds b = tile_bounds(c);
+    if (impl_->bounds)
+        impl_->bounds->extend(b);
+    else
+        impl_->bounds = b;
+}
+
+const PmtilesHeader& PmtilesWriter::finish() {
+    Impl& w = *impl_;
+    if (w.finished) throw usage_error("PMTiles writer: finish called twice");
+
+    std::sort(w.tiles.begin(), w.tiles.end(), [](const auto& a, const auto& b) { return a.tile_id < b.tile_id; });
+    for (std::size_t i = 1; i < w.tiles.size(); ++i)
+        if (w.tiles[i].tile_id == w.tiles[i - 1].tile_id)
+            throw usage_error(
+                fmt::format("PMTiles writer: tile {} added twice", to_string(tile_id_to_zxy(w.tiles[i].tile_id))));
+
+    // Offsets in tile id order: the first tile that uses a content places it.
+    std::vector<DirectoryEntry> entries;
+    std::vector<std::uint32_t> order;
+    std::uint64_t data_length = 0;
+    for (const auto& t : w.tiles) {
+        auto& c = w.contents[t.content];
+        if (c.final_offset == Impl::Content::unset) {
+            c.final_offset = data_length;
+            data_length += c.length;
+            order.push_back(t.content);
+        }
+        if (!entries.empty()) {
+            auto& last = entries.back();
+            // Offsets are unique per content: same offset, same bytes.
+            if (last.tile_id + last.run_length == t.tile_id && last.offset == c.final_offset &&
+                last.run_length < std::numeric_limits<std::uint32_t>::max()) {
+                ++last.run_length;
+                continue;
+            }
+        }
+        entries.push_back({t.tile_id, c.final_offset, c.length, 1});
+    }
+
+    const Directories dirs = build_directories(entries);
+
+    const TilesetInfo& info = w.info;
+    const int min_z = w.tiles.empty() ? 0 : w.min_zoom;
+    const int max_z = w.tiles.empty() ? 0 : w.max_zoom_seen;
+    const LonLatBounds bounds =
+        info.bounds.value_or(w.bounds.value_or(LonLatBounds{-180, -85.0511287798, 180, 85.0511287798}));
+    const std::array<double, 3> center = info.center.value_or(std::array<double, 3>{
+        (bounds.min_lon + bounds.max_lon) / 2, (bounds.min_lat + bounds.max_lat) / 2, static_cast<double>(min_z)});
+
+    nlohmann::json meta = metadata_json(info.vector_layers);
+    meta["format"] = "pbf";
+    meta["generator"] = "wangge";
+    if (!info.name.empty()) meta["name"] = info.name;
+    if (!info.description.empty()) meta["description"] = info.description;
+    if (!info.attribution.empty()) meta["attribution"] = info.attribution;
+    if (!info.version.empty()) meta["version"] = info.version;
+    if (!info.type.empty()) meta["type"] = info.type;
+    const std::string metadata = gzip_compress(meta.dump());
+
+    PmtilesHeader& h = w.header;
+    h.root_directory_offset = PmtilesHeader::size;
+    h.root_directory_length = dirs.root.size();
+    h.metadata_offset = h.root_directory_offset + h.root_directory_length;
+    h.metadata_length = metadata.size();
+    h.leaf_directories_offset = h.metadata_offset + h.metadata_length;
+    h.leaf_directories_length = dirs.leaves.size();
+    h.tile_data_offset = h.leaf_directories_offset + h.leaf_directories_length;
+    h.tile_data_length = data_length;
+    h.addressed_tiles = w.tiles.size();
+    h.tile_entries = entries.size();
+    h.tile_contents = order.size();
+    h.clustered = true;
+    h.internal_compression = Compression::gzip;
+    h.tile_compression = Compression::gzip;
+    h.tile_type = TileType::mvt;
+    h.min_zoom = static_cast<std::uint8_t>(min_z);
+    h.max_zoom = static_cast<std::uint8_t>(max_z);
+    h.min_lon_e7 = to_e7(bounds.min_lon);
+    h.min_lat_e7 = to_e7(bounds.min_lat);
+    h.max_lon_e7 = to_e7(bounds.max_lon);
+    h.max_lat_e7 = to_e7(bounds.max_lat);
+    h.center_zoom = static_cast<std::uint8_t>(std::clamp<double>(center[2], 0, max_zoom));
+    h.center_lon_e7 = to_e7(center[0]);
+    h.center_lat_e7 = to_e7(center[1]);
+
+    const auto tmp = detail::temp_path_for(w.path);
+    {
+        detail::File out(tmp, detail::File::Mode::create);
+        out.write(h.serialize());
+        out.write(dirs.root);
+        out.write(metadata);
+        out.write(dirs.leaves);
+        // Copy unique contents from the spool in tile id order, in batches of about
+        // 1 MiB to keep the system calls few.
+        std::string batch;
+        for (const std::uint32_t idx : order) {
+            const auto& c = w.contents[idx];
+            batch += w.spool.read_at(c.spool_offset, c.length);
+            if (batch.size() >= (1u << 20)) {
+                out.write(batch);
+                batch.clear();
+            }
+        }
+        out.write(batch);
+        out.sync();
+        out.close();
+    }
+    detail::commit_file(tmp, w.path);
+    w.finished = true;
+    return h;
+}
+
+// ---------------------------------------------------------------- reader
+
+struct PmtilesReader::Impl {
+    detail::File file;
+    std::uint64_t file_size = 0;
+    PmtilesHeader header;
+    std::vector<DirectoryEntry> root;
+
+    std::string decompress(const std::string& bytes, Compression c, const char* what) const {
+        switch (c) {
+            case Compression::none:
+                return bytes;
+            case Compression::gzip:
+                return gzip_decompress(bytes);
+            default:
+                break;
+        }
+        throw input_error(
+            fmt::format("PMTiles {}: compression {} is not supported (only none and gzip)", what, static_cast<int>(c)));
+    }
+
+    std::string section(std::uint64_t offset, std::uint64_t length, const char* what) const {
+        if (offset > file_size || length > file_size - offset)
+            throw input_error(fmt::format("PMTiles {} at {}+{} lies beyond the end of the file ({} bytes)", what,
+                                          offset, length, file_size));
+        return file.read_at(offset, static_cast<std::size_t>(length));
+    }
+
+    std::vector<DirectoryEntry> leaf(const DirectoryEntry& pointer) const {
+        if (pointer.offset > header.leaf_directories_length ||
+            pointer.length > header.leaf_directories_length - pointer.offset)
+            throw input_error("PMTiles leaf directory lies outside the leaf section");
+        auto entries = parse_directory(
+            decompress(section(header.leaf_directories_offset + pointer.offset, pointer.length, "leaf directory"),
+                       header.internal_compression, "leaf directory"));
+        if (entries.empty()) throw input_error("PMTiles leaf directory is empty");
+        return entries;
+    }
+
+    std::optional<DirectoryEntry> find(std::uint64_t id) const {
+        std::vector<DirectoryEntry> dir = root;
+        // The spec allows root + leaves nested; 4 levels is what readers support.
+        for (int depth = 0; depth < 4; ++depth) {
+            auto it = std::upper_bound(dir.begin(), dir.end(), id,
+                                       [](std::uint64_t v, const DirectoryEntry& e) { return v < e.tile_id; });
+            if (it == dir.begin()) return std::nullopt;
+            const DirectoryEntry e = *--it;
+            if (e.run_length > 0) {
+                if (id - e.tile_id < e.run_length) return e;
+                return std::nullopt;
+            }
+            dir = leaf(e);
+        }
+        throw input_error("PMTiles directories nest deeper than 4 levels");
+    }
+
+    void collect(const std::vector<DirectoryEntry>& dir, int depth, std::vector<DirectoryEntry>& out,
+                 std::size_t& leaves) const {
+        if (depth >= 4) throw input_error("PMTiles directories nest deeper than 4 levels");
+        for (const auto& e : dir) {
+            if (e.run_length > 0) {
+                out.push_back(e);
+            } else {
+                ++leaves;
+                collect(leaf(e), depth + 1, out, leaves);
+            }
+        }
+    }
+};
+
+PmtilesReader::PmtilesReader(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
+    Impl& r = *impl_;
+    r.file = detail::File(path, detail::File::Mode::read);
+    r.file_size = r.file.size();
+    if (r.file_size < PmtilesHeader::size)
+        throw io_error(fmt::format("'{}' is not a PMTiles archive (too short)", path.string()));
+    const std::string head = r.file.read_at(0, PmtilesHeader::size);
+    if (std::memcmp(head.data(), magic, 7) != 0)
+        throw io_error(fmt::format("'{}' is not a PMTiles archive", path.string()));
+    try {
+        r.header = PmtilesHeader::parse(head);
+        r.root = parse_directory(
+            r.decompress(r.section(r.header.root_directory_offset, r.header.root_directory_length, "root directory"),
+                         r.header.internal_compression, "root directory"));
+    } catch (const input_error& e) {
+        throw input_error(fmt::format("'{}': {}", path.string(), e.what()));
+    }
+}
+
+PmtilesReader::~PmtilesReader() = default;
+
+const PmtilesHeader& PmtilesReader::header() const noexcept {
+    return impl_->header;
+}
+
+const std::vector<DirectoryEntry>& PmtilesReader::root_directory() const noexcept {
+    return impl_->root;
+}
+
+nlohmann::json PmtilesReader::metadata() const {
+    const Impl& r = *impl_;
+    if (r.header.metadata_length == 0) return nlohmann::json::object();
+    const std::string text = r.decompress(r.section(r.header.metadata_offset, r.header.metadata_length, "metadata"),
+                                          r.header.internal_compression, "metadata");
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw input_error("PMTiles metadata is not a JSON object");
+    return j;
+}
+
+std::vector<DirectoryEntry> PmtilesReader::tile_entries() const {
+    std::vector<DirectoryEntry> out;
+    std::size_t leaves = 0;
+    impl_->collect(impl_->root, 0, out, leaves);
+    return out;
+}
+
+std::size_t PmtilesReader::leaf_directory_count() const {
+    std::vector<DirectoryEntry> out;
+    std::size_t leaves = 0;
+    impl_->collect(impl_->root, 0, out, leaves);
+    return leaves;
+}
+
+std::optional<std::string> PmtilesReader::stored_tile(const TileCoord& c) const {
+    const Impl& r = *impl_;
+    const auto e = r.find(zxy_to_tile_id(c));
+    if (!e) return std::nullopt;
+    if (e->offset > r.header.tile_data_length || e->length > r.header.tile_data_length - e->offset)
+        throw input_error(fmt::format("PMTiles tile {} lies outside the tile data section", to_string(c)));
+    return r.section(r.header.tile_data_offset + e->offset, e->length, "tile");
+}
+
+std::optional<std::string> PmtilesReader::tile(const TileCoord& c) const {
+    auto stored = stored_tile(c);
+    if (!stored) return stored;
+    return impl_->decompress(*stored, impl_->header.tile_compression, "tile");
+}
+
+void PmtilesReader::for_each_tile(const std::function<void(const TileCoord&, const std::string&)>& fn) const {
+    const Impl& r = *impl_;
+    for (const auto& e : tile_entries()) {
+        const std::string bytes = r.section(r.header.tile_data_offset + e.offset, e.length, "tile");
+        for (std::uint64_t k = 0; k < e.run_length; ++k) fn(tile_id_to_zxy(e.tile_id + k), bytes);
+    }
+}
+
+}  // namespace wangge::tiles
