@@ -3,7 +3,8 @@
 # first. It grows with every feature: today it loads the code table, imports the
 # county, township and village outlines with all their checks, imports household
 # points and barrier lines, partitions all 1,301 villages into grids with unified
-# codes, imports field events (GCJ-02) and assigns each to its grid, and summarises.
+# codes, imports field events (GCJ-02) and assigns each to its grid, builds the
+# vector tile pyramid, and summarises.
 # Usage: scripts/sample-job.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +50,10 @@ step "which grid holds a point reported in GCJ-02" "$wangge" --db "$db" locate 1
 step "batch audit: code every event of a file by its grid, CSV to CSV, nothing stored" \
   "$wangge" --db "$db" assign --in "$root/shapefiles/huzhou_events_gcj02.csv" --out "$out/events_coded.csv" \
   --crs gcj02 --nearest
+step "vector tiles z0-16 of counties, townships, villages, grids, labels and events (PMTiles, gap-free)" \
+  "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles"
 step "what the store holds now" "$wangge" --db "$db" info
 printf '\nDone. The store is %s (open it in QGIS, or: ogrinfo %s);\n' "$db" "$db"
 printf 'grids are in %s, the per-village report in %s,\n' "$out/huzhou_grids.gpkg" "$out/partition_report.csv"
-printf 'rejected event rows in %s, the coded events in %s.\n' "$out/events_rejects.csv" "$out/events_coded.csv"
+printf 'rejected event rows in %s, the coded events in %s,\n' "$out/events_rejects.csv" "$out/events_coded.csv"
+printf 'the map tiles in %s.\n' "$out/huzhou.pmtiles"

@@ -60,5 +60,6 @@ void add_code(CLI::App& app, Registry& reg);
 void add_events(CLI::App& app, Registry& reg);
 void add_assign(CLI::App& app, Registry& reg);
 void add_locate(CLI::App& app, Registry& reg);
+void add_tiles(CLI::App& app, Registry& reg);
 
 } // namespace wangge::cli

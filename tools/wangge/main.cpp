@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     cli::add_events(app, reg);
     cli::add_assign(app, reg);
     cli::add_locate(app, reg);
+    cli::add_tiles(app, reg);
     cli::add_export(app, reg);
 
     // `wangge import FILE` is short for `wangge import jurisdictions FILE`.

@@ -1,0 +1,66 @@
+// wangge/tiles/build.hpp — the tile pyramid of a store: jurisdictions, grids, grid
+// labels and events, in a PMTiles or MBTiles archive.
+//
+// Each polygon layer is first made a clean coverage of shared arcs
+// (wangge/topology.hpp); every zoom simplifies each arc once, so neighbouring
+// counties, townships, villages and grids share their edges exactly at every zoom:
+// no gaps, no slivers. Features are cut to tiles with a buffer, quantized to the
+// tile grid (extent 4096) and encoded as MVT 2.1. A tile over the size limit is
+// simplified further (polygons) or has its event points aggregated per grid; the
+// summary says which tiles, and nothing is dropped silently.
+#pragma once
+
+#include "wangge/tiles/tileset.hpp"
+
+#include <wangge/codes.hpp>
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wangge {
+class Store;
+}
+
+namespace wangge::tiles {
+
+struct LayerZooms {
+    int minzoom = 0, maxzoom = 16;
+};
+
+/// Default zoom ranges: counties z0+, townships z6+, villages z9+, grids z10+,
+/// grid labels z12+, events as points from z14, aggregated per grid z10-13.
+std::map<std::string, LayerZooms> default_layer_zooms();
+
+struct BuildOptions {
+    std::filesystem::path out;             ///< .pmtiles or .mbtiles
+    int minzoom = 0, maxzoom = 16;
+    std::vector<std::string> layers;       ///< empty: all layers that have data
+    std::map<std::string, LayerZooms> zooms = default_layer_zooms();
+    std::string prefix;                    ///< only features under this code (county, township)
+    std::optional<std::array<double, 4>> bbox;  ///< min lon, min lat, max lon, max lat
+    std::size_t max_tile_bytes = 500 * 1024;    ///< of the uncompressed tile
+    double simplify_units = 2.0;           ///< Douglas-Peucker tolerance in tile units (extent 4096)
+    int events_point_zoom = 14;            ///< events as points from this zoom; aggregated per grid below
+    int threads = 0;
+};
+
+struct BuildReport {
+    std::int64_t tiles = 0, bytes = 0;     ///< tiles written, total bytes stored (gzipped)
+    std::int64_t largest = 0;              ///< largest tile, uncompressed bytes
+    std::string largest_tile;
+    std::map<int, std::int64_t> per_zoom;
+    std::map<std::string, std::int64_t> features_per_layer;  ///< features in the source
+    std::vector<std::string> size_actions; ///< tiles simplified further or aggregated, and why
+    std::vector<VectorLayer> layers;
+    double seconds = 0;
+    int threads = 0;
+};
+
+BuildReport build_tiles(Store& store, const BuildOptions& options, const ProgressFn& progress = {});
+
+} // namespace wangge::tiles

@@ -1,0 +1,429 @@
+// Building the tile pyramid of a store. See wangge/tiles/build.hpp.
+#include "wangge/tiles/build.hpp"
+
+#include "wangge/tiles/clip.hpp"
+#include "wangge/tiles/mbtiles.hpp"
+#include "wangge/tiles/mvt.hpp"
+#include "wangge/tiles/pmtiles.hpp"
+
+#include <wangge/error.hpp>
+#include <wangge/store.hpp>
+#include <wangge/topology.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace wangge::tiles {
+
+namespace {
+
+constexpr double world = 2 * M_PI * 6378137.0;
+constexpr double origin = world / 2;
+constexpr std::uint32_t extent = 4096;
+constexpr double buffer_units = 64;
+
+const std::array<std::pair<const char*, const char*>, 4> platform_keys = {{
+    {"综治工作", "ev_governance"}, {"市场监管", "ev_market"}, {"综合执法", "ev_enforcement"}, {"便民服务", "ev_service"}}};
+
+struct Source {
+    std::string name;
+    bool polygons = false;
+    LayerZooms zooms;
+    std::unique_ptr<topology::Coverage> coverage;
+    std::vector<topology::XY> points;  // point layers
+    std::vector<Properties> props;
+    std::map<std::string, std::string> fields;
+    std::string grid_key;  // events: the grid of each point, for aggregation (parallel to points)
+    std::vector<std::string> grid_of;
+};
+
+std::string where_prefix(const std::string& col, const std::string& prefix) {
+    if (prefix.empty()) return "1";
+    return fmt::format("({0} LIKE '{1}%' OR '{1}' LIKE {0} || '%')", col, prefix);
+}
+
+std::string where_bbox(const std::optional<std::array<double, 4>>& b) {
+    if (!b) return "1";
+    return fmt::format("MbrIntersects(geom, BuildMbr({:.9f}, {:.9f}, {:.9f}, {:.9f}, 4490))", (*b)[0], (*b)[1], (*b)[2], (*b)[3]);
+}
+
+void add_field(Source& s, const std::string& name, const Value& v) {
+    s.fields[name] = std::holds_alternative<std::string>(v) ? "String" : std::holds_alternative<bool>(v) ? "Boolean" : "Number";
+}
+
+/// Tile x or y range of an envelope (Web Mercator metres) at zoom z, with the buffer.
+struct Range {
+    std::uint32_t x0, x1, y0, y1;
+};
+Range tile_range(const std::array<double, 4>& e, int z) {
+    const double n = std::ldexp(1.0, z), size = world / n, b = buffer_units / extent;
+    auto clampi = [&](double v) { return static_cast<std::uint32_t>(std::clamp(std::floor(v), 0.0, n - 1)); };
+    return {clampi((e[0] + origin) / size - b), clampi((e[2] + origin) / size + b), clampi((origin - e[3]) / size - b),
+            clampi((origin - e[1]) / size + b)};
+}
+
+struct Entry {
+    std::uint64_t tile;  // x << 32 | y
+    std::uint32_t layer, feature;
+    bool operator<(const Entry& o) const { return std::tie(tile, layer, feature) < std::tie(o.tile, o.layer, o.feature); }
+};
+
+MultiPolygon to_tile(const topology::MultiPolygon& mp, int z, std::uint32_t tx, std::uint32_t ty) {
+    const double size = world / std::ldexp(1.0, z);
+    const double minx = -origin + tx * size, maxy = origin - ty * size;
+    const ClipBox box = ClipBox::for_tile(extent, static_cast<std::uint32_t>(buffer_units));
+    MultiPolygon out;
+    for (const auto& poly : mp) {
+        PolygonD pd;
+        for (const auto& ring : poly) {
+            RingD rd;
+            rd.reserve(ring.size());
+            for (const auto& p : ring) rd.push_back({(p.x - minx) / size * extent, (maxy - p.y) / size * extent});
+            pd.push_back(std::move(rd));
+        }
+        PolygonD clipped = clip_polygon(pd, box);
+        if (clipped.empty() || clipped[0].empty()) continue;
+        out.push_back(quantize(clipped));
+    }
+    return out;
+}
+
+} // namespace
+
+std::map<std::string, LayerZooms> default_layer_zooms() {
+    return {{"counties", {0, 16}}, {"townships", {6, 16}}, {"villages", {9, 16}}, {"grids", {10, 16}},
+            {"grid_labels", {12, 16}}, {"events", {10, 16}}};
+}
+
+BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (opt.minzoom < 0 || opt.maxzoom > 22 || opt.minzoom > opt.maxzoom)
+        throw usage_error(fmt::format("zoom range {}-{} is not within 0-22", opt.minzoom, opt.maxzoom));
+    if (!opt.prefix.empty() && opt.prefix.find_first_not_of("0123456789") != std::string::npos)
+        throw usage_error(fmt::format("'{}' is not a code prefix", opt.prefix));
+    const auto ext = opt.out.extension().string();
+    if (ext != ".pmtiles" && ext != ".mbtiles")
+        throw usage_error(fmt::format("{}: the archive must end in .pmtiles or .mbtiles", opt.out.string()));
+    const std::vector<std::string> all = {"counties", "townships", "villages", "grids", "grid_labels", "events"};
+    for (const auto& l : opt.layers)
+        if (std::find(all.begin(), all.end(), l) == all.end())
+            throw usage_error(fmt::format("unknown layer '{}': layers are counties, townships, villages, grids, "
+                                          "grid_labels, events",
+                                          l));
+    auto wanted = [&](const std::string& l) { return opt.layers.empty() || std::count(opt.layers.begin(), opt.layers.end(), l); };
+    auto zooms_of = [&](const std::string& l) {
+        auto it = opt.zooms.find(l);
+        return it == opt.zooms.end() ? LayerZooms{} : it->second;
+    };
+
+    // --- sources
+    std::vector<Source> sources;
+    BuildReport rep;
+    auto polygon_layer = [&](const std::string& name, const std::string& sql, auto&& make_props) {
+        if (!wanted(name)) return;
+        Source s;
+        s.name = name;
+        s.polygons = true;
+        s.zooms = zooms_of(name);
+        std::vector<std::vector<unsigned char>> wkbs;
+        Statement st = store.prepare(sql);
+        while (st.step()) {
+            wkbs.push_back(st.blob(0));
+            Properties p = make_props(st);
+            for (const auto& [k, v] : p) add_field(s, k, v);
+            s.props.push_back(std::move(p));
+        }
+        rep.features_per_layer[name] = static_cast<std::int64_t>(wkbs.size());
+        if (wkbs.empty()) return;
+        s.coverage = std::make_unique<topology::Coverage>(wkbs);
+        sources.push_back(std::move(s));
+    };
+    const std::string filter = " AND " + where_bbox(opt.bbox);
+    for (const auto& [name, level] : std::vector<std::pair<std::string, std::string>>{
+             {"counties", "county"}, {"townships", "township"}, {"villages", "village"}})
+        polygon_layer(name,
+                      "SELECT AsBinary(geom), code, name, coalesce(parent_code, '') FROM jurisdictions WHERE level = '" +
+                          level + "' AND " + where_prefix("code", opt.prefix) + filter + " ORDER BY code",
+                      [](const Statement& st) {
+                          Properties p{{"code", st.text(1)}, {"name", st.text(2)}};
+                          if (!st.text(3).empty()) p.emplace_back("parent", st.text(3));
+                          return p;
+                      });
+    // event counts per grid and platform
+    std::map<std::string, std::map<std::string, std::int64_t>> counts;
+    {
+        Statement st = store.prepare(
+            "SELECT e.grid_code, coalesce(t.platform, ''), count(*) FROM events e LEFT JOIN event_types t ON "
+            "t.code = e.type_code WHERE e.grid_code IS NOT NULL GROUP BY 1, 2");
+        while (st.step()) counts[st.text(0)][st.text(1)] = st.int64(2);
+    }
+    const bool have_events = store.query_int("SELECT count(*) FROM events") > 0;
+    auto grid_props = [&](const Statement& st) {
+        Properties p{{"code", st.text(1)}, {"type", st.text(2)}, {"households", st.int64(3)},
+                     {"village", st.text(4)}, {"township", st.text(4).substr(0, 9)}};
+        if (!st.text(5).empty()) p.emplace_back("name", st.text(5));
+        if (have_events) {
+            std::int64_t total = 0;
+            const auto it = counts.find(st.text(1));
+            for (const auto& [platform, key] : platform_keys) {
+                std::int64_t n = 0;
+                if (it != counts.end())
+                    if (auto j = it->second.find(platform); j != it->second.end()) n = j->second;
+                p.emplace_back(key, n);
+                total += n;
+            }
+            p.emplace_back("events", total);
+        }
+        return p;
+    };
+    const std::string grid_sql = "SELECT AsBinary(geom), code, type, households, village_code, coalesce(name, ''), "
+                                 "label_lon, label_lat FROM grids WHERE valid_to IS NULL AND " +
+                                 where_prefix("code", opt.prefix) + filter + " ORDER BY code";
+    polygon_layer("grids", grid_sql, grid_props);
+    if (wanted("grid_labels")) {
+        Source s;
+        s.name = "grid_labels";
+        s.zooms = zooms_of("grid_labels");
+        Statement st = store.prepare(grid_sql);
+        while (st.step()) {
+            s.points.push_back(topology::to_mercator(st.real(6), st.real(7)));
+            Properties p{{"code", st.text(1)}, {"households", st.int64(3)}};
+            for (const auto& [k, v] : p) add_field(s, k, v);
+            s.props.push_back(std::move(p));
+        }
+        rep.features_per_layer["grid_labels"] = static_cast<std::int64_t>(s.points.size());
+        if (!s.points.empty()) sources.push_back(std::move(s));
+    }
+    // events: points (from events_point_zoom), aggregated per grid label below it
+    std::map<std::string, std::pair<topology::XY, std::string>> label_of;  // grid -> label point, village
+    if (wanted("events") && have_events) {
+        Source s;
+        s.name = "events";
+        s.zooms = zooms_of("events");
+        Statement st = store.prepare(
+            "SELECT X(e.geom), Y(e.geom), e.event_id, e.type_code, coalesce(t.platform, ''), coalesce(e.grid_code, ''), "
+            "e.uncovered FROM events e LEFT JOIN event_types t ON t.code = e.type_code WHERE " +
+            where_prefix("coalesce(e.grid_code, '')", opt.prefix) + " AND " + where_bbox(opt.bbox) +
+            " ORDER BY e.event_id");
+        while (st.step()) {
+            s.points.push_back(topology::to_mercator(st.real(0), st.real(1)));
+            Properties p{{"id", st.text(2)}, {"type", st.text(3)}, {"platform", st.text(4)}, {"grid", st.text(5)}};
+            if (st.int64(6)) p.emplace_back("uncovered", true);
+            for (const auto& [k, v] : p) add_field(s, k, v);
+            s.fields["count"] = "Number";
+            s.props.push_back(std::move(p));
+            s.grid_of.push_back(st.text(5));
+        }
+        rep.features_per_layer["events"] = static_cast<std::int64_t>(s.points.size());
+        Statement lab = store.prepare("SELECT code, label_lon, label_lat FROM grids WHERE valid_to IS NULL");
+        while (lab.step()) label_of[lab.text(0)] = {topology::to_mercator(lab.real(1), lab.real(2)), ""};
+        if (!s.points.empty()) sources.push_back(std::move(s));
+    }
+    if (sources.empty()) throw input_error("nothing to tile: the store has no jurisdictions, grids or events in scope");
+
+    // --- the vector_layers description
+    int lo = 99, hi = -1;
+    for (const auto& s : sources) {
+        const int mn = std::max(s.zooms.minzoom, opt.minzoom), mx = std::min(s.zooms.maxzoom, opt.maxzoom);
+        if (mn > mx) continue;
+        VectorLayer vl;
+        vl.id = s.name;
+        vl.minzoom = mn;
+        vl.maxzoom = mx;
+        vl.fields = s.fields;
+        vl.geometry = s.polygons ? "Polygon" : "Point";
+        rep.layers.push_back(vl);
+        lo = std::min(lo, mn);
+        hi = std::max(hi, mx);
+    }
+    TilesetInfo info;
+    // bounds and centre of the data, not of the tiles (z0's tile is the world)
+    {
+        Statement ext = store.prepare(
+            "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), max(MbrMaxY(geom)) FROM "
+            "(SELECT geom FROM jurisdictions WHERE " + where_prefix("code", opt.prefix) + " UNION ALL "
+            "SELECT geom FROM grids WHERE valid_to IS NULL AND " + where_prefix("code", opt.prefix) + ")");
+        if (ext.step() && !ext.is_null(0)) {
+            LonLatBounds b{ext.real(0), ext.real(1), ext.real(2), ext.real(3)};
+            if (opt.bbox) b = {std::max(b.min_lon, (*opt.bbox)[0]), std::max(b.min_lat, (*opt.bbox)[1]),
+                               std::min(b.max_lon, (*opt.bbox)[2]), std::min(b.max_lat, (*opt.bbox)[3])};
+            info.bounds = b;
+            info.center = std::array<double, 3>{(b.min_lon + b.max_lon) / 2, (b.min_lat + b.max_lat) / 2,
+                                                double(std::clamp(10, opt.minzoom, opt.maxzoom))};
+        }
+    }
+    info.name = "wangge";
+    info.description = "Jurisdictions, full-function grids and events (wangge)";
+    info.attribution = "wangge; codes: NBS 统计用区划代码";
+    info.vector_layers = rep.layers;
+    std::unique_ptr<PmtilesWriter> pm;
+    std::unique_ptr<MbtilesWriter> mb;
+    if (ext == ".pmtiles") pm = std::make_unique<PmtilesWriter>(opt.out, info);
+    else mb = std::make_unique<MbtilesWriter>(opt.out, info);
+    std::mutex write_mu;
+    auto write = [&](const TileCoord& c, const std::string& data, std::size_t raw) {
+        std::lock_guard lock(write_mu);
+        if (pm) pm->add_tile(c, data);
+        else mb->add_tile(c, data);
+        ++rep.tiles;
+        ++rep.per_zoom[c.z];
+        rep.bytes += static_cast<std::int64_t>(data.size());
+        if (static_cast<std::int64_t>(raw) > rep.largest) {
+            rep.largest = static_cast<std::int64_t>(raw);
+            rep.largest_tile = to_string(c);
+        }
+    };
+
+    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = std::clamp(opt.threads > 0 ? opt.threads : hw, 1, 64);
+    rep.threads = threads;
+    for (int z = std::max(lo, opt.minzoom); z <= std::min(hi, opt.maxzoom); ++z) {
+        const double unit_m = world / std::ldexp(1.0, z) / extent;
+        const double tol = opt.simplify_units * unit_m;
+        // features of this zoom, simplified once per layer
+        std::vector<std::vector<topology::MultiPolygon>> geoms(sources.size());
+        std::vector<Entry> entries;
+        for (std::uint32_t li = 0; li < sources.size(); ++li) {
+            auto& s = sources[li];
+            if (z < s.zooms.minzoom || z > s.zooms.maxzoom) continue;
+            if (s.polygons) {
+                s.coverage->prepare(tol);
+                geoms[li].resize(s.coverage->size());
+                for (std::uint32_t f = 0; f < s.coverage->size(); ++f) {
+                    geoms[li][f] = s.coverage->feature(f, tol);
+                    if (geoms[li][f].empty()) continue;
+                    const Range r = tile_range(s.coverage->envelope(f), z);
+                    for (std::uint32_t x = r.x0; x <= r.x1; ++x)
+                        for (std::uint32_t y = r.y0; y <= r.y1; ++y)
+                            entries.push_back({(std::uint64_t(x) << 32) | y, li, f});
+                }
+            } else if (s.name == "events" && z < opt.events_point_zoom) {
+                // one point per grid with its count, at the grid's label
+                std::map<std::string, std::uint32_t> first;
+                for (std::uint32_t f = 0; f < s.points.size(); ++f)
+                    if (!s.grid_of[f].empty() && label_of.count(s.grid_of[f])) first.emplace(s.grid_of[f], f);
+                for (const auto& [grid, f] : first) {
+                    const auto& p = label_of[grid].first;
+                    const Range r = tile_range({p.x, p.y, p.x, p.y}, z);
+                    entries.push_back({(std::uint64_t(r.x0) << 32) | r.y0, li, f});
+                }
+            } else {
+                for (std::uint32_t f = 0; f < s.points.size(); ++f) {
+                    const auto& p = s.points[f];
+                    const Range r = tile_range({p.x, p.y, p.x, p.y}, z);
+                    const double size = world / std::ldexp(1.0, z);
+                    const auto x = static_cast<std::uint32_t>(std::clamp(std::floor((p.x + origin) / size), 0.0, std::ldexp(1.0, z) - 1));
+                    const auto y = static_cast<std::uint32_t>(std::clamp(std::floor((origin - p.y) / size), 0.0, std::ldexp(1.0, z) - 1));
+                    (void)r;
+                    entries.push_back({(std::uint64_t(x) << 32) | y, li, f});
+                }
+            }
+        }
+        std::sort(entries.begin(), entries.end());
+        std::vector<std::size_t> starts;
+        for (std::size_t i = 0; i < entries.size(); ++i)
+            if (i == 0 || entries[i].tile != entries[i - 1].tile) starts.push_back(i);
+        starts.push_back(entries.size());
+        const std::size_t ntiles = starts.size() - 1;
+        // event counts per grid, for aggregated tiles
+        std::map<std::string, std::int64_t> grid_events;
+        for (const auto& s : sources)
+            if (s.name == "events")
+                for (const auto& g : s.grid_of)
+                    if (!g.empty()) ++grid_events[g];
+
+        std::atomic<std::size_t> next{0}, done{0};
+        std::mutex note_mu;
+        std::exception_ptr error;
+        auto work = [&](bool report) {
+            try {
+                for (std::size_t t; (t = next.fetch_add(1)) < ntiles;) {
+                    const std::uint64_t key = entries[starts[t]].tile;
+                    const TileCoord c{static_cast<std::uint8_t>(z), static_cast<std::uint32_t>(key >> 32),
+                                      static_cast<std::uint32_t>(key & 0xffffffffu)};
+                    std::size_t kept = 0;  // polygon features written by the last encode
+                    auto encode = [&](double tol_factor, bool aggregate) {
+                        TileBuilder tb;
+                        kept = 0;
+                        for (std::size_t i = starts[t]; i < starts[t + 1]; ++i) {
+                            const Entry& e = entries[i];
+                            auto& s = sources[e.layer];
+                            if (s.polygons) {
+                                const auto& mp = tol_factor == 1.0 ? geoms[e.layer][e.feature]
+                                                                   : s.coverage->feature(e.feature, tol * tol_factor);
+                                const MultiPolygon tp = to_tile(mp, z, c.x, c.y);
+                                if (!tp.empty() && tb.layer(s.name).add_polygons(tp, s.props[e.feature], e.feature)) ++kept;
+                            } else {
+                                const double size = world / std::ldexp(1.0, z);
+                                const double minx = -origin + c.x * size, maxy = origin - c.y * size;
+                                const bool agg = s.name == "events" && (z < opt.events_point_zoom || aggregate);
+                                topology::XY p = s.points[e.feature];
+                                Properties props = s.props[e.feature];
+                                if (agg) {
+                                    const std::string& g = s.grid_of[e.feature];
+                                    if (g.empty() || !label_of.count(g)) continue;
+                                    p = label_of[g].first;
+                                    props = {{"grid", g}, {"count", grid_events[g]}};
+                                }
+                                const Point q = quantize(PointD{(p.x - minx) / size * extent, (maxy - p.y) / size * extent});
+                                if (q.x < 0 || q.y < 0 || q.x >= static_cast<int>(extent) || q.y >= static_cast<int>(extent)) continue;
+                                tb.layer(s.name).add_points({q}, props);
+                            }
+                        }
+                        return tb.empty() ? std::string() : tb.serialize();
+                    };
+                    std::string data = encode(1.0, false);
+                    // over the limit: simplify further, then aggregate events; say so.
+                    // Never so far that a polygon vanishes: then the tile stays as it
+                    // was at the last step that kept every polygon, over the limit.
+                    std::string action;
+                    const std::size_t base_kept = kept;
+                    for (double f = 4.0; data.size() > opt.max_tile_bytes && f <= 256.0; f *= 4.0) {
+                        const bool aggregated = f >= 16.0;
+                        std::string next_data = encode(f, aggregated);
+                        if (kept < base_kept) {
+                            action += fmt::format("{}stopped before {}x: {} polygon(s) would vanish",
+                                                  action.empty() ? "" : "; ", f, base_kept - kept);
+                            break;
+                        }
+                        data = std::move(next_data);
+                        action = fmt::format("simplified {}x{}", f, aggregated ? ", events aggregated per grid" : "");
+                    }
+                    if (!action.empty()) {
+                        std::lock_guard lock(note_mu);
+                        rep.size_actions.push_back(fmt::format("{}: over {} KB: {}; now {} KB{}", to_string(c),
+                                                               opt.max_tile_bytes / 1024, action, data.size() / 1024,
+                                                               data.size() > opt.max_tile_bytes ? " (still over)" : ""));
+                    }
+                    if (!data.empty()) write(c, data, data.size());
+                    const auto d = done.fetch_add(1) + 1;
+                    if (report && progress && d % 64 == 0)
+                        progress(static_cast<std::int64_t>(d), static_cast<std::int64_t>(ntiles), fmt::format("z{}", z));
+                }
+            } catch (...) {
+                std::lock_guard lock(note_mu);
+                if (!error) error = std::current_exception();
+            }
+        };
+        {
+            std::vector<std::jthread> pool;
+            for (int i = 1; i < threads; ++i) pool.emplace_back(work, false);
+            work(true);
+        }
+        if (error) std::rethrow_exception(error);
+        if (progress) progress(static_cast<std::int64_t>(ntiles), static_cast<std::int64_t>(ntiles), fmt::format("z{}", z));
+    }
+    if (pm) pm->finish();
+    else mb->finish();
+    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return rep;
+}
+
+} // namespace wangge::tiles

@@ -1,0 +1,81 @@
+// wangge tiles build
+#include "cli.hpp"
+
+#include <wangge/error.hpp>
+#include <wangge/store.hpp>
+#include <wangge/tiles/build.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <sstream>
+
+namespace wangge::cli {
+
+void add_tiles(CLI::App& app, Registry& reg) {
+    auto* t = app.add_subcommand("tiles", "Vector tiles (MVT) of jurisdictions, grids and events, in PMTiles or MBTiles");
+    t->require_subcommand(1);
+    auto opt = std::make_shared<tiles::BuildOptions>();
+    auto out = std::make_shared<std::string>();
+    auto layers = std::make_shared<std::string>();
+    auto bbox = std::make_shared<std::string>();
+    auto township = std::make_shared<std::string>(), county = std::make_shared<std::string>();
+    auto max_kb = std::make_shared<std::size_t>(500);
+    auto* b = t->add_subcommand(
+        "build", "Build the tile pyramid: layers counties (z0+), townships (z6+), villages (z9+), grids (z10+, with "
+                 "event counts per platform), grid_labels (z12+), events (points from z14, counts per grid below). "
+                 "Neighbours share their edges exactly at every zoom.");
+    b->add_option("-o,--out", *out, "Archive: FILE.pmtiles or FILE.mbtiles (written whole, then moved into place)")
+        ->required();
+    b->add_option("--minzoom", opt->minzoom, "Lowest zoom")->capture_default_str();
+    b->add_option("--maxzoom", opt->maxzoom, "Highest zoom")->capture_default_str();
+    b->add_option("--layers", *layers, "Comma-separated layers (default: all with data)");
+    b->add_option("--bbox", *bbox, "min_lon,min_lat,max_lon,max_lat");
+    b->add_option("--township", *township, "Only this township/street (9-digit code) and its parents");
+    b->add_option("--county", *county, "Only this county (6-digit code)");
+    b->add_option("--max-tile-kb", *max_kb, "Size limit per tile; larger tiles are simplified further or aggregated")
+        ->capture_default_str();
+    b->add_option("--simplify", opt->simplify_units, "Simplification tolerance in tile units (extent 4096)")
+        ->capture_default_str();
+    b->add_option("--events-point-zoom", opt->events_point_zoom, "Events as points from this zoom, counts per grid below")
+        ->capture_default_str();
+    b->add_option("-j,--threads", opt->threads, "Worker threads (default: all cores)");
+    b->callback([&reg, opt, out, layers, bbox, township, county, max_kb] {
+        *reg.action = [&reg, opt, out, layers, bbox, township, county, max_kb] {
+            opt->out = *out;
+            opt->max_tile_bytes = *max_kb * 1024;
+            if (!township->empty() && !county->empty()) throw usage_error("give --township or --county, not both");
+            opt->prefix = !township->empty() ? *township : *county;
+            std::stringstream ls(*layers);
+            for (std::string l; std::getline(ls, l, ',');)
+                if (!l.empty()) opt->layers.push_back(l);
+            if (!bbox->empty()) {
+                std::array<double, 4> v{};
+                char comma;
+                std::stringstream bs(*bbox);
+                if (!(bs >> v[0] >> comma >> v[1] >> comma >> v[2] >> comma >> v[3]) || v[0] >= v[2] || v[1] >= v[3])
+                    throw usage_error(fmt::format("--bbox '{}' is not min_lon,min_lat,max_lon,max_lat", *bbox));
+                opt->bbox = v;
+            }
+            Store store(reg.globals.db, Store::Mode::must_exist);
+            tiles::BuildReport r;
+            {
+                Progress progress(reg.globals);
+                r = tiles::build_tiles(store, *opt, progress.fn());
+            }
+            for (const auto& a : r.size_actions) fmt::print(stderr, "size: {}\n", a);
+            if (!reg.globals.quiet) {
+                fmt::print("{}: {} tiles, {:.1f} MB, largest {:.1f} KB ({}), z{}-{}, in {:.1f} s ({} threads)\n",
+                           opt->out.string(), r.tiles, r.bytes / 1e6, r.largest / 1024.0, r.largest_tile, opt->minzoom,
+                           opt->maxzoom, r.seconds, r.threads);
+                for (const auto& l : r.layers)
+                    fmt::print("  {:<12} z{}-{}  {} features\n", l.id, l.minzoom, l.maxzoom, r.features_per_layer[l.id]);
+                fmt::print("  tiles over {} KB: {} (simplified further or aggregated, none dropped)\n", *max_kb,
+                           r.size_actions.size());
+            }
+            return ok;
+        };
+    });
+}
+
+} // namespace wangge::cli
