@@ -8,6 +8,7 @@
 #include <wangge/coverage_index.hpp>
 #include <wangge/geos.hpp>
 #include <wangge/store.hpp>
+#include <wangge/tiles/mbtiles.hpp>
 #include <wangge/tiles/mvt_reader.hpp>
 #include <wangge/tiles/pmtiles.hpp>
 #include <wangge/topology.hpp>
@@ -15,7 +16,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 using namespace wangge;
 using namespace wangge::test;
@@ -203,4 +206,60 @@ TEST_CASE("tiles: PMTiles read back by the pmtiles npm package, MBTiles by GDAL,
     REQUIRE(dec.exit_code == 0);
     const auto ours = tiles::decode_tile(*reader.tile(*any));
     for (const auto& l : ours.layers) CHECK_THAT(dec.out, Catch::Contains("\"" + l.name + "\""));
+}
+
+TEST_CASE("tiles: update after a re-partition regenerates only the tiles over it and equals a full rebuild",
+          "[e2e][tiles]") {
+    TempDir dir("tiles-update");
+    const auto db = (dir / "s.sqlite").string();
+    fs::copy_file(tiles_store(), db);
+    // stored times have a resolution of one second and changes in the second of a
+    // build count as after it (on purpose): start a second after the store was made
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    for (const char* ext : {".pmtiles", ".mbtiles"}) {
+        DYNAMIC_SECTION(ext) {
+            const auto archive = dir / (std::string("u") + ext), full = dir / (std::string("full") + ext);
+            REQUIRE(run_wangge({"--db", db, "tiles", "build", "--out", archive.string(), "--maxzoom", "14"}).exit_code == 0);
+            const auto none = run_wangge({"--db", db, "tiles", "update", archive.string()});
+            REQUIRE(none.exit_code == 0);
+            CHECK_THAT(none.out, Catch::Contains(": 0 tiles regenerated"));
+            // stored times have a resolution of one second: let the edit come after the build
+            std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+            REQUIRE(run_wangge({"--db", db, "partition", "--village", "330502001005", "--grids",
+                                std::string(ext) == ".pmtiles" ? "7" : "8"})
+                        .exit_code == 0);
+            const auto u = run_wangge({"--db", db, "tiles", "update", archive.string()});
+            INFO(u.out << u.err);
+            REQUIRE(u.exit_code == 0);
+            REQUIRE(run_wangge({"--db", db, "tiles", "build", "--out", full.string(), "--maxzoom", "14"}).exit_code == 0);
+            // few tiles regenerated
+            const auto pos = u.out.find(" tiles regenerated");
+            REQUIRE(pos != std::string::npos);
+            const auto start = u.out.rfind(' ', pos - 1) + 1;
+            const int regenerated = std::stoi(u.out.substr(start, pos - start));
+            CHECK(regenerated > 0);
+            CHECK(regenerated < 100);
+            // and the result is the full rebuild, tile for tile
+            int compared = 0, differ = 0;
+            if (std::string(ext) == ".pmtiles") {
+                tiles::PmtilesReader a(archive), b(full);
+                CHECK(a.header().addressed_tiles == b.header().addressed_tiles);
+                a.for_each_tile([&](const tiles::TileCoord& c, const std::string&) {
+                    ++compared;
+                    const auto tb = b.tile(c);
+                    if (!tb || *tb != *a.tile(c)) ++differ;
+                });
+            } else {
+                tiles::MbtilesReader a(archive), b(full);
+                CHECK(a.tile_count() == b.tile_count());
+                a.for_each_tile([&](const tiles::TileCoord& c, const std::string& stored) {
+                    ++compared;
+                    const auto tb = b.stored_tile(c);
+                    if (!tb || *tb != stored) ++differ;
+                });
+            }
+            CHECK(compared > 1000);
+            CHECK(differ == 0);
+        }
+    }
 }

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace wangge::tiles {
@@ -39,6 +40,7 @@ struct Source {
     std::unique_ptr<topology::Coverage> coverage;
     std::vector<topology::XY> points;  // point layers
     std::vector<Properties> props;
+    std::vector<std::uint64_t> ids;  // polygons: the numeric code, stable across edits
     std::map<std::string, std::string> fields;
     std::string grid_key;  // events: the grid of each point, for aggregation (parallel to points)
     std::vector<std::string> grid_of;
@@ -123,9 +125,52 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         return it == opt.zooms.end() ? LayerZooms{} : it->second;
     };
 
+    BuildReport rep;
+    const std::string built_at = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
+    // --- update: the archive being updated, its build time, what changed since
+    std::unique_ptr<PmtilesReader> old_pm;
+    std::unique_ptr<MbtilesReader> old_mb;
+    std::vector<std::array<double, 4>> dirty;  // Web Mercator envelopes
+    if (!opt.update_from.empty()) {
+        std::string since;
+        if (opt.update_from.extension() == ".pmtiles") {
+            old_pm = std::make_unique<PmtilesReader>(opt.update_from);
+            const auto meta = old_pm->metadata();
+            if (meta.contains("wangge:built_at")) since = meta["wangge:built_at"].get<std::string>();
+        } else {
+            old_mb = std::make_unique<MbtilesReader>(opt.update_from);
+            const auto meta = old_mb->metadata();
+            if (auto it = meta.find("wangge:built_at"); it != meta.end()) since = it->second;
+        }
+        if (since.empty())
+            throw input_error(fmt::format("{}: not built by 'wangge tiles build' (no wangge:built_at): build it anew",
+                                          opt.update_from.string()));
+        rep.since = since;
+        // changed features, and every feature of the same layer touching one (the
+        // topology step may cut their shared arcs anew); for changed events, the
+        // current grid holding them (its event counts changed)
+        const std::string q = "'" + since + "'";
+        Statement st = store.prepare(
+            "WITH cg AS (SELECT geom FROM grids WHERE valid_from >= " + q + " OR (valid_to IS NOT NULL AND valid_to >= " + q +
+            ")), cj AS (SELECT level, geom FROM jurisdictions WHERE imported_at >= " + q +
+            "), env(geom) AS (SELECT geom FROM cg "
+            "UNION ALL SELECT g.geom FROM grids g, cg WHERE g.valid_to IS NULL AND MbrIntersects(g.geom, cg.geom) "
+            "UNION ALL SELECT geom FROM cj "
+            "UNION ALL SELECT j.geom FROM jurisdictions j, cj WHERE j.level = cj.level AND MbrIntersects(j.geom, cj.geom) "
+            "UNION ALL SELECT geom FROM events WHERE assigned_at >= " + q +
+            " UNION ALL SELECT g.geom FROM events e JOIN grids g ON g.code = e.grid_code AND g.valid_to IS NULL "
+            "WHERE e.assigned_at >= " + q + ") "
+            "SELECT MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom) FROM env");
+        while (st.step()) {
+            if (st.is_null(0)) continue;
+            const auto a = topology::to_mercator(st.real(0), st.real(1));
+            const auto b = topology::to_mercator(st.real(2), st.real(3));
+            dirty.push_back({a.x, a.y, b.x, b.y});
+        }
+    }
+
     // --- sources
     std::vector<Source> sources;
-    BuildReport rep;
     auto polygon_layer = [&](const std::string& name, const std::string& sql, auto&& make_props) {
         if (!wanted(name)) return;
         Source s;
@@ -136,6 +181,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         Statement st = store.prepare(sql);
         while (st.step()) {
             wkbs.push_back(st.blob(0));
+            s.ids.push_back(std::stoull(st.text(1)));
             Properties p = make_props(st);
             for (const auto& [k, v] : p) add_field(s, k, v);
             s.props.push_back(std::move(p));
@@ -259,6 +305,19 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                                 double(std::clamp(10, opt.minzoom, opt.maxzoom))};
         }
     }
+    info.extra["wangge:built_at"] = built_at;
+    {
+        nlohmann::json b;
+        b["minzoom"] = opt.minzoom;
+        b["maxzoom"] = opt.maxzoom;
+        b["layers"] = opt.layers;
+        b["prefix"] = opt.prefix;
+        if (opt.bbox) b["bbox"] = *opt.bbox;
+        b["max_tile_bytes"] = opt.max_tile_bytes;
+        b["simplify_units"] = opt.simplify_units;
+        b["events_point_zoom"] = opt.events_point_zoom;
+        info.extra["wangge:build"] = b.dump();
+    }
     info.name = "wangge";
     info.description = "Jurisdictions, full-function grids and events (wangge)";
     info.attribution = "wangge; codes: NBS 统计用区划代码";
@@ -284,6 +343,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int threads = std::clamp(opt.threads > 0 ? opt.threads : hw, 1, 64);
     rep.threads = threads;
+    std::set<TileCoord> regenerate;  // update: the tiles built anew (written or now empty)
     for (int z = std::max(lo, opt.minzoom); z <= std::min(hi, opt.maxzoom); ++z) {
         const double unit_m = world / std::ldexp(1.0, z) / extent;
         const double tol = opt.simplify_units * unit_m;
@@ -326,6 +386,17 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                 }
             }
         }
+        if (!opt.update_from.empty()) {
+            std::set<std::uint64_t> dirty_tiles;
+            for (const auto& e : dirty) {
+                const Range r = tile_range(e, z);
+                for (std::uint32_t x = r.x0; x <= r.x1; ++x)
+                    for (std::uint32_t y = r.y0; y <= r.y1; ++y) dirty_tiles.insert((std::uint64_t(x) << 32) | y);
+            }
+            std::erase_if(entries, [&](const Entry& e) { return !dirty_tiles.count(e.tile); });
+            for (auto t : dirty_tiles) regenerate.insert({static_cast<std::uint8_t>(z), static_cast<std::uint32_t>(t >> 32),
+                                                          static_cast<std::uint32_t>(t & 0xffffffffu)});
+        }
         std::sort(entries.begin(), entries.end());
         std::vector<std::size_t> starts;
         for (std::size_t i = 0; i < entries.size(); ++i)
@@ -359,7 +430,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                 const auto& mp = tol_factor == 1.0 ? geoms[e.layer][e.feature]
                                                                    : s.coverage->feature(e.feature, tol * tol_factor);
                                 const MultiPolygon tp = to_tile(mp, z, c.x, c.y);
-                                if (!tp.empty() && tb.layer(s.name).add_polygons(tp, s.props[e.feature], e.feature)) ++kept;
+                                if (!tp.empty() && tb.layer(s.name).add_polygons(tp, s.props[e.feature], s.ids[e.feature])) ++kept;
                             } else {
                                 const double size = world / std::ldexp(1.0, z);
                                 const double minx = -origin + c.x * size, maxy = origin - c.y * size;
@@ -420,10 +491,51 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         if (error) std::rethrow_exception(error);
         if (progress) progress(static_cast<std::int64_t>(ntiles), static_cast<std::int64_t>(ntiles), fmt::format("z{}", z));
     }
+    if (!opt.update_from.empty()) {
+        rep.regenerated = rep.tiles;
+        auto copy = [&](const TileCoord& c, const std::string& stored) {
+            if (regenerate.count(c)) return;
+            write(c, stored, 0);
+            ++rep.copied;
+        };
+        if (old_pm) old_pm->for_each_tile(copy);
+        else old_mb->for_each_tile(copy);
+    }
     if (pm) pm->finish();
     else mb->finish();
+    std::error_code ec;
+    rep.bytes = static_cast<std::int64_t>(std::filesystem::file_size(opt.out, ec));
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return rep;
+}
+
+BuildOptions update_options(const std::filesystem::path& archive) {
+    std::string build;
+    if (archive.extension() == ".pmtiles") {
+        const auto meta = PmtilesReader(archive).metadata();
+        if (meta.contains("wangge:build")) build = meta["wangge:build"].get<std::string>();
+    } else if (archive.extension() == ".mbtiles") {
+        const auto meta = MbtilesReader(archive).metadata();
+        if (auto it = meta.find("wangge:build"); it != meta.end()) build = it->second;
+    } else {
+        throw usage_error(fmt::format("{}: not a .pmtiles or .mbtiles archive", archive.string()));
+    }
+    if (build.empty())
+        throw input_error(fmt::format("{}: not built by 'wangge tiles build' (no wangge:build): build it anew",
+                                      archive.string()));
+    const auto j = nlohmann::json::parse(build);
+    BuildOptions o;
+    o.out = archive;
+    o.update_from = archive;
+    o.minzoom = j.at("minzoom").get<int>();
+    o.maxzoom = j.at("maxzoom").get<int>();
+    o.layers = j.at("layers").get<std::vector<std::string>>();
+    o.prefix = j.at("prefix").get<std::string>();
+    if (j.contains("bbox")) o.bbox = j["bbox"].get<std::array<double, 4>>();
+    o.max_tile_bytes = j.at("max_tile_bytes").get<std::size_t>();
+    o.simplify_units = j.at("simplify_units").get<double>();
+    o.events_point_zoom = j.at("events_point_zoom").get<int>();
+    return o;
 }
 
 } // namespace wangge::tiles

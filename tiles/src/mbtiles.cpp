@@ -271,6 +271,7 @@ void MbtilesWriter::finish() {
     if (!info.version.empty()) rows.emplace_back("version", info.version);
     if (!info.description.empty()) rows.emplace_back("description", info.description);
     if (!info.attribution.empty()) rows.emplace_back("attribution", info.attribution);
+    for (const auto& [k, v] : info.extra) rows.emplace_back(k, v);
     {
         Stmt insert(*w.db, "INSERT INTO metadata (name, value) VALUES (?1, ?2)");
         for (const auto& [name, value] : rows) {
@@ -319,6 +320,16 @@ std::optional<std::string> MbtilesReader::stored_tile(const TileCoord& c) const 
     s.bind(1, std::int64_t{c.z}).bind(2, std::int64_t{c.x}).bind(3, tms_row(c));
     if (!s.step()) return std::nullopt;
     return s.column_blob(0);
+}
+
+void MbtilesReader::for_each_tile(const std::function<void(const TileCoord&, const std::string& stored)>& fn) const {
+    Stmt s(*impl_->db, "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles ORDER BY 1, 2, 3");
+    while (s.step()) {
+        const auto z = static_cast<std::uint8_t>(s.column_int(0));
+        const auto x = static_cast<std::uint32_t>(s.column_int(1));
+        const auto row = static_cast<std::uint32_t>(s.column_int(2));
+        fn(TileCoord{z, x, (1u << z) - 1 - row}, s.column_blob(3));
+    }
 }
 
 std::size_t MbtilesReader::tile_count() const {

@@ -431,6 +431,7 @@ const PmtilesHeader& PmtilesWriter::finish() {
     if (!info.attribution.empty()) meta["attribution"] = info.attribution;
     if (!info.version.empty()) meta["version"] = info.version;
     if (!info.type.empty()) meta["type"] = info.type;
+    for (const auto& [k, v] : info.extra) meta[k] = v;
     const std::string metadata = gzip_compress(meta.dump());
 
     PmtilesHeader& h = w.header;

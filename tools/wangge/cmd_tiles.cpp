@@ -12,6 +12,8 @@
 
 namespace wangge::cli {
 
+void add_tiles_update(CLI::App* t, Registry& reg);
+
 void add_tiles(CLI::App& app, Registry& reg) {
     auto* t = app.add_subcommand("tiles", "Vector tiles (MVT) of jurisdictions, grids and events, in PMTiles or MBTiles");
     t->require_subcommand(1);
@@ -21,6 +23,7 @@ void add_tiles(CLI::App& app, Registry& reg) {
     auto bbox = std::make_shared<std::string>();
     auto township = std::make_shared<std::string>(), county = std::make_shared<std::string>();
     auto max_kb = std::make_shared<std::size_t>(500);
+    add_tiles_update(t, reg);
     auto* b = t->add_subcommand(
         "build", "Build the tile pyramid: layers counties (z0+), townships (z6+), villages (z9+), grids (z10+, with "
                  "event counts per platform), grid_labels (z12+), events (points from z14, counts per grid below). "
@@ -73,6 +76,34 @@ void add_tiles(CLI::App& app, Registry& reg) {
                 fmt::print("  tiles over {} KB: {} (simplified further or aggregated, none dropped)\n", *max_kb,
                            r.size_actions.size());
             }
+            return ok;
+        };
+    });
+}
+
+void add_tiles_update(CLI::App* t, Registry& reg) {
+    auto file = std::make_shared<std::string>();
+    auto threads = std::make_shared<int>(0);
+    auto* u = t->add_subcommand(
+        "update", "Bring an archive up to date after edits: regenerate only the tiles over grids, jurisdictions and "
+                  "events changed since it was built (and their neighbours), keep the others, rewrite it atomically");
+    u->add_option("FILE", *file, "Archive built by 'wangge tiles build' (.pmtiles or .mbtiles)")->required()
+        ->check(CLI::ExistingFile);
+    u->add_option("-j,--threads", *threads, "Worker threads (default: all cores)");
+    u->callback([&reg, file, threads] {
+        *reg.action = [&reg, file, threads] {
+            auto opt = tiles::update_options(*file);
+            opt.threads = *threads;
+            Store store(reg.globals.db, Store::Mode::must_exist);
+            tiles::BuildReport r;
+            {
+                Progress progress(reg.globals);
+                r = tiles::build_tiles(store, opt, progress.fn());
+            }
+            for (const auto& a : r.size_actions) fmt::print(stderr, "size: {}\n", a);
+            if (!reg.globals.quiet)
+                fmt::print("{}: changes since {}: {} tiles regenerated, {} kept; {} tiles in all, {:.1f} MB, in {:.1f} s\n",
+                           file->c_str(), r.since, r.regenerated, r.copied, r.tiles, r.bytes / 1e6, r.seconds);
             return ok;
         };
     });

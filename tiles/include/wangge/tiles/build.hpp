@@ -47,6 +47,9 @@ struct BuildOptions {
     double simplify_units = 2.0;           ///< Douglas-Peucker tolerance in tile units (extent 4096)
     int events_point_zoom = 14;            ///< events as points from this zoom; aggregated per grid below
     int threads = 0;
+    /// Update: regenerate only the tiles over what changed in the store since this
+    /// archive was built (its `wangge:built_at`), copy the others from it.
+    std::filesystem::path update_from;
 };
 
 struct BuildReport {
@@ -59,8 +62,14 @@ struct BuildReport {
     std::vector<VectorLayer> layers;
     double seconds = 0;
     int threads = 0;
+    std::int64_t regenerated = 0, copied = 0;  ///< update: tiles built anew, tiles kept as they were
+    std::string since;                         ///< update: the build time of the archive updated
 };
 
 BuildReport build_tiles(Store& store, const BuildOptions& options, const ProgressFn& progress = {});
+
+/// The options an archive was built with (from its metadata), set up to update it
+/// in place: regenerate the tiles over what changed since, keep the others.
+BuildOptions update_options(const std::filesystem::path& archive);
 
 } // namespace wangge::tiles

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -71,6 +72,8 @@ public:
     /// The tile as stored (XYZ coordinates; the TMS flip is done here), or nullopt.
     std::optional<std::string> stored_tile(const TileCoord& c) const;
     std::size_t tile_count() const;
+    /// Call `fn` for every tile (XYZ coordinates) with its bytes as stored.
+    void for_each_tile(const std::function<void(const TileCoord&, const std::string& stored)>& fn) const;
 
 private:
     struct Impl;

@@ -75,6 +75,8 @@ struct TilesetInfo {
     std::optional<LonLatBounds> bounds;
     /// lon, lat, zoom. Default: the middle of the bounds at the lowest zoom written.
     std::optional<std::array<double, 3>> center;
+    /// More metadata keys (e.g. wangge's build time, which `tiles update` reads back).
+    std::map<std::string, std::string> extra;
 };
 
 nlohmann::json to_json(const VectorLayer& l);
