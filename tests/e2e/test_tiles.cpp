@@ -263,3 +263,22 @@ TEST_CASE("tiles: update after a re-partition regenerates only the tiles over it
         }
     }
 }
+
+TEST_CASE("tiles: from files, without a store: grids from any GDAL file, events from a CSV", "[e2e][tiles]") {
+    TempDir dir("tiles-files");
+    const auto gpkg = dir / "grids.gpkg", out = dir / "f.mbtiles";
+    REQUIRE(run_wangge({"--db", tiles_store(), "export", "grids", "--prefix", "330502", "--out", gpkg.string()}).exit_code == 0);
+    const auto r = run_wangge({"tiles", "build", "--grids-file", gpkg.string(), "--events-file",
+                               (sample_dir() / "huzhou_events_gcj02.csv").string(), "--out", out.string(), "--maxzoom", "12",
+                               "--zooms", "grids=0-12,events=8-12"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("grids        z0-12"));
+    CHECK_THAT(r.out, Catch::Contains("events       z8-12"));
+    tiles::MbtilesReader reader(out);
+    const auto z0 = reader.stored_tile({0, 0, 0});
+    REQUIRE(z0);
+    CHECK(tiles::decode_tile(*z0).layer("grids"));
+    CHECK(run_wangge({"tiles", "build", "--grids-file", gpkg.string(), "--out", out.string(), "--zooms", "roads=0-3"})
+              .exit_code == 2);
+}

@@ -6,7 +6,11 @@
 #include "wangge/tiles/mvt.hpp"
 #include "wangge/tiles/pmtiles.hpp"
 
+#include <wangge/coverage_index.hpp>
+#include <wangge/csv.hpp>
 #include <wangge/error.hpp>
+#include <wangge/geos.hpp>
+#include <wangge/source.hpp>
 #include <wangge/store.hpp>
 #include <wangge/topology.hpp>
 
@@ -232,8 +236,94 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
     const std::string grid_sql = "SELECT AsBinary(geom), code, type, households, village_code, coalesce(name, ''), "
                                  "label_lon, label_lat FROM grids WHERE valid_to IS NULL AND " +
                                  where_prefix("code", opt.prefix) + filter + " ORDER BY code";
-    polygon_layer("grids", grid_sql, grid_props);
-    if (wanted("grid_labels")) {
+    std::map<std::string, std::pair<topology::XY, std::string>> label_of;  // grid -> label point
+    std::unique_ptr<CoverageIndex> file_index;
+    if (!opt.grids_file.empty()) {
+        // grids (and their labels) from a file
+        SourceOptions so;
+        so.file = opt.grids_file;
+        VectorSource src(so);
+        const int ci = src.require_field(opt.grids_code_field, "--code-field");
+        const auto hi = src.field_index("households");
+        auto& g = geos::Context::local();
+        Source grid, labels;
+        grid.name = "grids";
+        grid.polygons = true;
+        grid.zooms = zooms_of("grids");
+        labels.name = "grid_labels";
+        labels.zooms = zooms_of("grid_labels");
+        std::vector<std::vector<unsigned char>> wkbs;
+        std::vector<CoverageIndex::Polygon> polys;
+        SourceFeature f;
+        while (src.next(f)) {
+            if (f.wkb.empty() || !f.geometry_error.empty()) continue;
+            const std::string code = f.fields[static_cast<std::size_t>(ci)].value_or("");
+            Properties p{{"code", code}};
+            if (hi && f.fields[static_cast<std::size_t>(*hi)]) p.emplace_back("households", std::stoll(*f.fields[static_cast<std::size_t>(*hi)]));
+            for (const auto& [k, v] : p) add_field(grid, k, v);
+            auto geom = g.from_wkb(f.wkb.data(), f.wkb.size());
+            auto pt = g.own(GEOSPointOnSurface_r(g.handle(), geom.get()), "label");
+            double x, y;
+            GEOSGeomGetX_r(g.handle(), pt.get(), &x);
+            GEOSGeomGetY_r(g.handle(), pt.get(), &y);
+            label_of[code] = {topology::to_mercator(x, y), ""};
+            labels.points.push_back(topology::to_mercator(x, y));
+            labels.props.push_back({{"code", code}});
+            labels.fields["code"] = "String";
+            std::uint64_t id = 0;
+            for (char ch : code) id = ch >= '0' && ch <= '9' ? id * 10 + std::uint64_t(ch - '0') : id * 31 + std::uint64_t(ch);
+            grid.ids.push_back(id);
+            grid.props.push_back(std::move(p));
+            polys.push_back({code, f.wkb});
+            wkbs.push_back(std::move(f.wkb));
+        }
+        if (wkbs.empty()) throw input_error(fmt::format("{}: no grid polygons", opt.grids_file.string()));
+        rep.features_per_layer["grids"] = static_cast<std::int64_t>(wkbs.size());
+        grid.coverage = std::make_unique<topology::Coverage>(wkbs);
+        file_index = std::make_unique<CoverageIndex>(polys);
+        if (wanted("grids")) sources.push_back(std::move(grid));
+        if (wanted("grid_labels")) {
+            rep.features_per_layer["grid_labels"] = static_cast<std::int64_t>(labels.points.size());
+            sources.push_back(std::move(labels));
+        }
+    } else {
+        polygon_layer("grids", grid_sql, grid_props);
+    }
+    if (!opt.events_file.empty()) {
+        if (!file_index) throw usage_error("--events-file needs --grids-file (events are counted per grid)");
+        CsvReader csv(opt.events_file);
+        std::optional<std::size_t> cx, cy, ct;
+        for (std::size_t i = 0; i < csv.header().size(); ++i) {
+            const auto& h = csv.header()[i];
+            if (h == "lon" || h == "lng" || h == "longitude" || h == "x") cx = i;
+            if (h == "lat" || h == "latitude" || h == "y") cy = i;
+            if (h == "type_code" || h == "type") ct = i;
+        }
+        if (!cx || !cy) throw input_error(fmt::format("{}: no lon/lat columns", opt.events_file.string()));
+        Source s;
+        s.name = "events";
+        s.zooms = zooms_of("events");
+        std::vector<std::string> fields;
+        std::int64_t line;
+        while (csv.next(fields, line)) {
+            if (fields.size() <= std::max(*cx, *cy)) continue;
+            char* end = nullptr;
+            const double x = std::strtod(fields[*cx].c_str(), &end), y = std::strtod(fields[*cy].c_str(), &end);
+            if (!(x >= -180 && x <= 180 && y >= -85 && y <= 85)) continue;
+            const int gi = file_index->locate(x, y);
+            s.points.push_back(topology::to_mercator(x, y));
+            Properties p;
+            if (ct && *ct < fields.size()) p.emplace_back("type", fields[*ct]);
+            p.emplace_back("grid", gi >= 0 ? file_index->code(gi) : std::string());
+            s.grid_of.push_back(gi >= 0 ? file_index->code(gi) : std::string());
+            for (const auto& [k, v] : p) add_field(s, k, v);
+            s.props.push_back(std::move(p));
+        }
+        s.fields["count"] = "Number";
+        rep.features_per_layer["events"] = static_cast<std::int64_t>(s.points.size());
+        if (wanted("events") && !s.points.empty()) sources.push_back(std::move(s));
+    }
+    if (opt.grids_file.empty() && wanted("grid_labels")) {
         Source s;
         s.name = "grid_labels";
         s.zooms = zooms_of("grid_labels");
@@ -248,8 +338,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         if (!s.points.empty()) sources.push_back(std::move(s));
     }
     // events: points (from events_point_zoom), aggregated per grid label below it
-    std::map<std::string, std::pair<topology::XY, std::string>> label_of;  // grid -> label point, village
-    if (wanted("events") && have_events) {
+    if (opt.events_file.empty() && wanted("events") && have_events) {
         Source s;
         s.name = "events";
         s.zooms = zooms_of("events");

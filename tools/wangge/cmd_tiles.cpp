@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 #include <sstream>
 
@@ -43,8 +44,30 @@ void add_tiles(CLI::App& app, Registry& reg) {
     b->add_option("--events-point-zoom", opt->events_point_zoom, "Events as points from this zoom, counts per grid below")
         ->capture_default_str();
     b->add_option("-j,--threads", opt->threads, "Worker threads (default: all cores)");
-    b->callback([&reg, opt, out, layers, bbox, township, county, max_kb] {
-        *reg.action = [&reg, opt, out, layers, bbox, township, county, max_kb] {
+    auto zooms = std::make_shared<std::string>();
+    b->add_option("--zooms", *zooms, "Per-layer zoom ranges, e.g. grids=0-14,events=12-16 (defaults: counties 0-16, "
+                                     "townships 6-16, villages 9-16, grids 10-16, grid_labels 12-16, events 10-16)");
+    auto grids_file = std::make_shared<std::string>(), events_file = std::make_shared<std::string>();
+    b->add_option("--grids-file", *grids_file, "Tile grids from this GDAL polygon file instead of the store (batch)");
+    b->add_option("--code-field", opt->grids_code_field, "Code field of --grids-file")->capture_default_str();
+    b->add_option("--events-file", *events_file, "Events from this CSV (lon, lat[, type_code]) with --grids-file");
+    b->callback([&reg, opt, out, layers, bbox, township, county, max_kb, grids_file, events_file, zooms] {
+        *reg.action = [&reg, opt, out, layers, bbox, township, county, max_kb, grids_file, events_file, zooms] {
+            std::stringstream zs(*zooms);
+            for (std::string item; std::getline(zs, item, ',');) {
+                const auto eq = item.find('='), dash = item.find('-', eq == std::string::npos ? 0 : eq);
+                int lo = -1, hi = -1;
+                if (eq != std::string::npos && dash != std::string::npos) {
+                    lo = std::atoi(item.substr(eq + 1, dash - eq - 1).c_str());
+                    hi = std::atoi(item.substr(dash + 1).c_str());
+                }
+                const std::string name = item.substr(0, eq);
+                if (lo < 0 || hi < lo || hi > 22 || !opt->zooms.count(name))
+                    throw usage_error(fmt::format("--zooms '{}': expected LAYER=MIN-MAX with a known layer", item));
+                opt->zooms[name] = {lo, hi};
+            }
+            opt->grids_file = *grids_file;
+            opt->events_file = *events_file;
             opt->out = *out;
             opt->max_tile_bytes = *max_kb * 1024;
             if (!township->empty() && !county->empty()) throw usage_error("give --township or --county, not both");
@@ -60,7 +83,9 @@ void add_tiles(CLI::App& app, Registry& reg) {
                     throw usage_error(fmt::format("--bbox '{}' is not min_lon,min_lat,max_lon,max_lat", *bbox));
                 opt->bbox = v;
             }
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            // files only: an empty in-memory store stands in for the jurisdictions
+            Store store(opt->grids_file.empty() ? std::filesystem::path(reg.globals.db) : std::filesystem::path(":memory:"),
+                        opt->grids_file.empty() ? Store::Mode::must_exist : Store::Mode::create_if_missing);
             tiles::BuildReport r;
             {
                 Progress progress(reg.globals);

@@ -50,6 +50,11 @@ struct BuildOptions {
     /// Update: regenerate only the tiles over what changed in the store since this
     /// archive was built (its `wangge:built_at`), copy the others from it.
     std::filesystem::path update_from;
+    /// Tile files instead of the store (batch jobs, benchmarks): grids from any GDAL
+    /// polygon file (code from `grids_code_field`), events from a CSV with lon/lat
+    /// columns (assigned to those grids for the counts).
+    std::filesystem::path grids_file, events_file;
+    std::string grids_code_field = "code";
 };
 
 struct BuildReport {
