@@ -19,6 +19,9 @@ namespace wangge {
 /// Split one record (no line break outside quotes) into fields; unquotes.
 void split_csv_record(std::string_view line, char delimiter, std::vector<std::string>& fields);
 
+/// One field quoted for a comma-separated file when it needs it (RFC 4180).
+std::string csv_quote(std::string_view field);
+
 /// Guess the delimiter from a header line: the most frequent of , \t ; |
 char guess_delimiter(std::string_view header);
 

@@ -251,16 +251,6 @@ CoverageIndex grid_index(Store& store) {
 
 namespace {
 
-std::string csv_quote(std::string_view s) {
-    if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 /// Short kind of a reject reason, for the summary.
 std::string reason_kind(const std::string& r) {
     for (const char* k : {"no id", "no coordinates", "not a number", "out of range", "time", "unknown type code",

@@ -38,6 +38,16 @@ void split_csv_record(std::string_view line, char d, std::vector<std::string>& f
     fields.push_back(std::move(cur));
 }
 
+std::string csv_quote(std::string_view s) {
+    if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
 char guess_delimiter(std::string_view header) {
     const std::array<char, 4> cands{',', '\t', ';', '|'};
     char best = ',';

@@ -2,6 +2,7 @@
 // transaction (or nothing, when there are rejects and skip_invalid is off).
 #include "wangge/jurisdictions.hpp"
 
+#include "wangge/csv.hpp"
 #include "wangge/error.hpp"
 #include "wangge/geos.hpp"
 #include "wangge/store.hpp"
@@ -305,25 +306,13 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
     return report;
 }
 
-namespace {
-std::string csv_field(std::string_view s) {
-    if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-} // namespace
-
 void write_rejects_csv(const std::filesystem::path& path, const ImportReport& report) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) throw io_error(fmt::format("{}: cannot write the rejects file", path.string()));
     out << "file,feature,code,name,reason,wkt\n";
     for (const auto& r : report.rejects)
-        out << csv_field(report.file) << ',' << r.feature << ',' << csv_field(r.code) << ',' << csv_field(r.name)
-            << ',' << csv_field(r.reason) << ',' << csv_field(r.wkt) << '\n';
+        out << csv_quote(report.file) << ',' << r.feature << ',' << csv_quote(r.code) << ',' << csv_quote(r.name)
+            << ',' << csv_quote(r.reason) << ',' << csv_quote(r.wkt) << '\n';
     if (!out) throw io_error(fmt::format("{}: error writing the rejects file", path.string()));
 }
 
