@@ -238,6 +238,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                  where_prefix("code", opt.prefix) + filter + " ORDER BY code";
     std::map<std::string, std::pair<topology::XY, std::string>> label_of;  // grid -> label point
     std::unique_ptr<CoverageIndex> file_index;
+    std::optional<LonLatBounds> file_bounds;  // data bounds when tiling files
     if (!opt.grids_file.empty()) {
         // grids (and their labels) from a file
         SourceOptions so;
@@ -280,7 +281,15 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         if (wkbs.empty()) throw input_error(fmt::format("{}: no grid polygons", opt.grids_file.string()));
         rep.features_per_layer["grids"] = static_cast<std::int64_t>(wkbs.size());
         grid.coverage = std::make_unique<topology::Coverage>(wkbs);
-        file_index = std::make_unique<CoverageIndex>(polys);
+        if (!opt.events_file.empty()) file_index = std::make_unique<CoverageIndex>(polys);
+        for (std::size_t i = 0; i < wkbs.size(); ++i) {
+            const auto e = grid.coverage->envelope(i);
+            const auto [x0, y0] = topology::from_mercator({e[0], e[1]});
+            const auto [x1, y1] = topology::from_mercator({e[2], e[3]});
+            const LonLatBounds b{x0, y0, x1, y1};
+            if (!file_bounds) file_bounds = b;
+            else file_bounds->extend(b);
+        }
         if (wanted("grids")) sources.push_back(std::move(grid));
         if (wanted("grid_labels")) {
             rep.features_per_layer["grid_labels"] = static_cast<std::int64_t>(labels.points.size());
@@ -385,8 +394,9 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
             "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), max(MbrMaxY(geom)) FROM "
             "(SELECT geom FROM jurisdictions WHERE " + where_prefix("code", opt.prefix) + " UNION ALL "
             "SELECT geom FROM grids WHERE valid_to IS NULL AND " + where_prefix("code", opt.prefix) + ")");
-        if (ext.step() && !ext.is_null(0)) {
-            LonLatBounds b{ext.real(0), ext.real(1), ext.real(2), ext.real(3)};
+        const bool from_store = ext.step() && !ext.is_null(0);
+        if (from_store || file_bounds) {
+            LonLatBounds b = from_store ? LonLatBounds{ext.real(0), ext.real(1), ext.real(2), ext.real(3)} : *file_bounds;
             if (opt.bbox) b = {std::max(b.min_lon, (*opt.bbox)[0]), std::max(b.min_lat, (*opt.bbox)[1]),
                                std::min(b.max_lon, (*opt.bbox)[2]), std::min(b.max_lat, (*opt.bbox)[3])};
             info.bounds = b;
