@@ -305,3 +305,45 @@ TEST_CASE("events: clear errors for bad input", "[e2e][events]") {
     Store s(db, Store::Mode::must_exist);
     CHECK(s.query_int("SELECT count(*) FROM events") == 0);
 }
+
+TEST_CASE("events: import from a GeoJSON point source (GCJ-02), every feature accounted for", "[e2e][events]") {
+    TempDir dir("events-geojson");
+    const std::string db = copy_store(dir);
+    const auto geojson = dir / "events.geojson";
+    const auto conv = run_shell("ogr2ogr -f GeoJSON -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -oo KEEP_GEOM_COLUMNS=NO "
+                                "-a_srs EPSG:4326 '" + geojson.string() + "' '" +
+                                (sample_dir() / "huzhou_events_gcj02.csv").string() + "'");
+    REQUIRE(conv.exit_code == 0);
+    const auto r = run_wangge({"--db", db, "events", "import", geojson.string(), "--crs", "gcj02", "--rejects",
+                               (dir / "r.csv").string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("6000 rows read"));
+    Store s(db, Store::Mode::must_exist);
+    const auto imported = s.query_int("SELECT count(*) FROM events");
+    CHECK(imported > 5500);
+    CHECK(s.query_int("SELECT count(*) FROM events WHERE grid_code IS NOT NULL") +
+              s.query_int("SELECT count(*) FROM events WHERE uncovered = 1") == imported);
+    // the same events as from the CSV, in the same grids
+    TempDir dir2("events-geojson-csv");
+    const std::string db2 = copy_store(dir2);
+    REQUIRE(run_wangge({"--db", db2, "events", "import", (sample_dir() / "huzhou_events_gcj02.csv").string(), "--crs",
+                        "gcj02", "--rejects", (dir2 / "r.csv").string()})
+                .exit_code == 0);
+    Store s2(db2, Store::Mode::must_exist);
+    std::map<std::string, std::string> a, b;
+    {
+        Statement st = s.prepare("SELECT event_id, coalesce(grid_code, '-') FROM events");
+        while (st.step()) a[st.text(0)] = st.text(1);
+        Statement st2 = s2.prepare("SELECT event_id, coalesce(grid_code, '-') FROM events");
+        while (st2.step()) b[st2.text(0)] = st2.text(1);
+    }
+    int same = 0, differ = 0;
+    for (const auto& [id, g] : b) {
+        auto it = a.find(id);
+        if (it == a.end()) continue;
+        (it->second == g ? same : differ)++;
+    }
+    CHECK(same > 5500);
+    CHECK(differ == 0);
+}

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 
 namespace wangge {
@@ -221,6 +222,25 @@ bool VectorSource::next(SourceFeature& out) {
     out.field_errors.assign(static_cast<std::size_t>(n), std::string());
     for (int i = 0; i < n; ++i) {
         if (!OGR_F_IsFieldSetAndNotNull(f, i)) continue;
+        // Date-times as ISO 8601 with their zone (GDAL's own text is "2024/09/19
+        // 06:19:33+08"); a zone GDAL does not know is left out.
+        const OGRFieldType ftype = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, i));
+        if (ftype == OFTDateTime || ftype == OFTDate) {
+            int y, mo, d, h, mi, tz;
+            float sec;
+            if (OGR_F_GetFieldAsDateTimeEx(f, i, &y, &mo, &d, &h, &mi, &sec, &tz)) {
+                std::string iso = ftype == OFTDate ? fmt::format("{:04d}-{:02d}-{:02d}", y, mo, d)
+                                                   : fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}", y, mo, d, h,
+                                                                 mi, static_cast<int>(sec));
+                if (ftype == OFTDateTime && tz == 100) iso += "Z";
+                else if (ftype == OFTDateTime && tz > 1) {
+                    const int off = (tz - 100) * 15;
+                    iso += fmt::format("{}{:02d}:{:02d}", off < 0 ? '-' : '+', std::abs(off) / 60, std::abs(off) % 60);
+                }
+                out.fields[static_cast<std::size_t>(i)] = std::move(iso);
+                continue;
+            }
+        }
         std::string_view raw = OGR_F_GetFieldAsString(f, i);
         std::optional<std::string> value;
         if (impl_->iconv_from.empty()) {
