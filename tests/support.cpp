@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,6 +99,25 @@ std::string store_digest(const fs::path& db) {
         "hex(AsBinary(geom)) AS d FROM jurisdictions ORDER BY code)");
     st.step();
     return st.text(0) + "/runs=" + std::to_string(store.query_int("SELECT count(*) FROM import_runs"));
+}
+
+const std::string& partitioned_sample_store() {
+    static TempDir dir("sample-store");
+    static const std::string db = [] {
+        const std::string path = (dir / "s.sqlite").string();
+        auto must = [](const RunResult& r) {
+            if (r.exit_code != 0) throw std::runtime_error("building the sample store failed: " + r.err);
+        };
+        must(run_wangge({"--db", path, "codes", "load", (sample_dir() / "codes").string()}));
+        for (const char* level : {"counties", "townships", "villages"})
+            must(run_wangge({"--db", path, "import", (sample_dir() / (std::string("huzhou_") + level + ".shp")).string()}));
+        must(run_wangge({"--db", path, "import", "households", (sample_dir() / "huzhou_households.shp").string()}));
+        must(run_wangge({"--db", path, "partition"}));
+        must(run_wangge({"--db", path, "events", "import", (sample_dir() / "huzhou_events_gcj02.csv").string(), "--crs",
+                         "gcj02", "--rejects", (dir / "rejects.csv").string()}));
+        return path;
+    }();
+    return db;
 }
 
 } // namespace wangge::test

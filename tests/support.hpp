@@ -46,6 +46,10 @@ std::int64_t feature_count(const fs::path& file, const std::string& layer = "");
 /// failed command left the store exactly as it was.
 std::string store_digest(const fs::path& db);
 
+/// A store with the whole sample imported and partitioned, and its events imported
+/// (GCJ-02): built once per test run and shared; tests that change a store copy it.
+const std::string& partitioned_sample_store();
+
 std::string read_file(const fs::path& p);
 void write_file(const fs::path& p, const std::string& content);
 

@@ -22,33 +22,18 @@ using namespace wangge::test;
 
 namespace {
 
-/// A store with the sample partitioned (shared by the tests of this file).
-const std::string& sample_store() {
-    static TempDir dir("events-store");
-    static std::string db = [] {
-        const std::string path = (dir / "s.sqlite").string();
-        REQUIRE(run_wangge({"--db", path, "codes", "load", (sample_dir() / "codes").string()}).exit_code == 0);
-        for (const char* level : {"counties", "townships", "villages"})
-            REQUIRE(run_wangge({"--db", path, "import", (sample_dir() / (std::string("huzhou_") + level + ".shp")).string()})
-                        .exit_code == 0);
-        REQUIRE(run_wangge({"--db", path, "import", "households", (sample_dir() / "huzhou_households.shp").string()})
-                    .exit_code == 0);
-        REQUIRE(run_wangge({"--db", path, "partition"}).exit_code == 0);
-        return path;
-    }();
-    return db;
-}
-
+/// A copy of the partitioned sample store, without its events.
 std::string copy_store(const TempDir& dir) {
     const auto to = dir / "copy.sqlite";
-    fs::copy_file(sample_store(), to, fs::copy_options::overwrite_existing);
+    fs::copy_file(partitioned_sample_store(), to, fs::copy_options::overwrite_existing);
+    Store(to, Store::Mode::must_exist).exec("DELETE FROM events");
     return to.string();
 }
 
 } // namespace
 
 TEST_CASE("events: the fast path agrees with GEOS point-in-polygon on 100,000 points", "[e2e][events][index]") {
-    Store store(sample_store(), Store::Mode::must_exist);
+    Store store(partitioned_sample_store(), Store::Mode::must_exist);
     std::vector<CoverageIndex::Polygon> polys;
     {
         Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");

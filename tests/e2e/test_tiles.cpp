@@ -25,26 +25,6 @@ using namespace wangge::test;
 
 namespace {
 
-/// The sample partitioned, with its events.
-const std::string& tiles_store() {
-    static TempDir dir("tiles-store");
-    static std::string db = [] {
-        const std::string path = (dir / "s.sqlite").string();
-        REQUIRE(run_wangge({"--db", path, "codes", "load", (sample_dir() / "codes").string()}).exit_code == 0);
-        for (const char* level : {"counties", "townships", "villages"})
-            REQUIRE(run_wangge({"--db", path, "import", (sample_dir() / (std::string("huzhou_") + level + ".shp")).string()})
-                        .exit_code == 0);
-        REQUIRE(run_wangge({"--db", path, "import", "households", (sample_dir() / "huzhou_households.shp").string()})
-                    .exit_code == 0);
-        REQUIRE(run_wangge({"--db", path, "partition"}).exit_code == 0);
-        REQUIRE(run_wangge({"--db", path, "events", "import", (sample_dir() / "huzhou_events_gcj02.csv").string(), "--crs",
-                            "gcj02", "--rejects", (dir / "r.csv").string()})
-                    .exit_code == 0);
-        return path;
-    }();
-    return db;
-}
-
 geos::Geometry polygon_of(const tiles::Feature& f) {
     auto& g = geos::Context::local();
     std::string wkt = "MULTIPOLYGON(";
@@ -72,14 +52,14 @@ TEST_CASE("tiles: neighbouring grids and villages share edges exactly in every t
           "[e2e][tiles]") {
     TempDir dir("tiles-gap");
     const auto out = dir / "wuxing.pmtiles";
-    const auto r = run_wangge({"--db", tiles_store(), "tiles", "build", "--out", out.string(), "--county", "330502",
+    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(), "--county", "330502",
                                "--minzoom", "8", "--maxzoom", "14"});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     auto& g = geos::Context::local();
     auto tile_box = g.from_wkt("POLYGON((0 0, 4096 0, 4096 4096, 0 4096, 0 0))");
     // the source grids, for the gap probe: a point well inside a grid must be covered
-    Store store(tiles_store(), Store::Mode::must_exist);
+    Store store(partitioned_sample_store(), Store::Mode::must_exist);
     std::vector<CoverageIndex::Polygon> grids;
     {
         Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL AND code LIKE '330502%' ORDER BY code");
@@ -153,10 +133,10 @@ TEST_CASE("tiles: a tile over the size limit is simplified further, its features
           "[e2e][tiles]") {
     TempDir dir("tiles-limit");
     const auto a = dir / "a.pmtiles", b = dir / "b.pmtiles";
-    REQUIRE(run_wangge({"--db", tiles_store(), "tiles", "build", "--out", a.string(), "--minzoom", "10", "--maxzoom", "10",
+    REQUIRE(run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", a.string(), "--minzoom", "10", "--maxzoom", "10",
                         "--layers", "grids"})
                 .exit_code == 0);
-    const auto r = run_wangge({"--db", tiles_store(), "tiles", "build", "--out", b.string(), "--minzoom", "10",
+    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", b.string(), "--minzoom", "10",
                                "--maxzoom", "10", "--layers", "grids", "--max-tile-kb", "40"});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
@@ -182,9 +162,9 @@ TEST_CASE("tiles: PMTiles read back by the pmtiles npm package, MBTiles by GDAL,
     }
     TempDir dir("tiles-readback");
     const auto pm = dir / "t.pmtiles", mb = dir / "t.mbtiles";
-    const auto r = run_wangge({"--db", tiles_store(), "tiles", "build", "--out", pm.string(), "--maxzoom", "13"});
+    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", pm.string(), "--maxzoom", "13"});
     REQUIRE(r.exit_code == 0);
-    REQUIRE(run_wangge({"--db", tiles_store(), "tiles", "build", "--out", mb.string(), "--maxzoom", "13"}).exit_code == 0);
+    REQUIRE(run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", mb.string(), "--maxzoom", "13"}).exit_code == 0);
     tiles::PmtilesReader reader(pm);
     const auto js_out = run_shell("node '" + (js / "read-pmtiles.mjs").string() + "' '" + pm.string() + "'");
     REQUIRE(js_out.exit_code == 0);
@@ -212,7 +192,7 @@ TEST_CASE("tiles: update after a re-partition regenerates only the tiles over it
           "[e2e][tiles]") {
     TempDir dir("tiles-update");
     const auto db = (dir / "s.sqlite").string();
-    fs::copy_file(tiles_store(), db);
+    fs::copy_file(partitioned_sample_store(), db);
     // stored times have a resolution of one second and changes in the second of a
     // build count as after it (on purpose): start a second after the store was made
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
@@ -267,7 +247,7 @@ TEST_CASE("tiles: update after a re-partition regenerates only the tiles over it
 TEST_CASE("tiles: from files, without a store: grids from any GDAL file, events from a CSV", "[e2e][tiles]") {
     TempDir dir("tiles-files");
     const auto gpkg = dir / "grids.gpkg", out = dir / "f.mbtiles";
-    REQUIRE(run_wangge({"--db", tiles_store(), "export", "grids", "--prefix", "330502", "--out", gpkg.string()}).exit_code == 0);
+    REQUIRE(run_wangge({"--db", partitioned_sample_store(), "export", "grids", "--prefix", "330502", "--out", gpkg.string()}).exit_code == 0);
     const auto r = run_wangge({"tiles", "build", "--grids-file", gpkg.string(), "--events-file",
                                (sample_dir() / "huzhou_events_gcj02.csv").string(), "--out", out.string(), "--maxzoom", "12",
                                "--zooms", "grids=0-12,events=8-12"});
