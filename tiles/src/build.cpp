@@ -149,6 +149,10 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         if (since.empty())
             throw input_error(fmt::format("{}: not built by 'wangge tiles build' (no wangge:built_at): build it anew",
                                           opt.update_from.string()));
+        // it goes into SQL below: only a timestamp as wangge writes it is accepted
+        if (since.size() != 20 || since.find_first_not_of("0123456789-:TZ") != std::string::npos)
+            throw input_error(fmt::format("{}: wangge:built_at '{}' is not a timestamp: build the archive anew",
+                                          opt.update_from.string(), since));
         rep.since = since;
         // changed features, and every feature of the same layer touching one (the
         // topology step may cut their shared arcs anew); for changed events, the
@@ -476,11 +480,9 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
             } else {
                 for (std::uint32_t f = 0; f < s.points.size(); ++f) {
                     const auto& p = s.points[f];
-                    const Range r = tile_range({p.x, p.y, p.x, p.y}, z);
                     const double size = world / std::ldexp(1.0, z);
                     const auto x = static_cast<std::uint32_t>(std::clamp(std::floor((p.x + origin) / size), 0.0, std::ldexp(1.0, z) - 1));
                     const auto y = static_cast<std::uint32_t>(std::clamp(std::floor((origin - p.y) / size), 0.0, std::ldexp(1.0, z) - 1));
-                    (void)r;
                     entries.push_back({(std::uint64_t(x) << 32) | y, li, f});
                 }
             }

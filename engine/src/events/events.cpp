@@ -188,8 +188,6 @@ std::optional<std::string> parse_iso8601(std::string_view text, std::string_view
         offset_min = 0;
     } else {
         int zh = 0, zm = 0;
-        const bool ok = (zone.size() == 6 && zone[3] == ':' && num(pos + 1, 0, zh) && true);
-        (void)ok;
         const std::string z = zone;
         auto znum = [&](std::size_t p2, int& out) {
             if (p2 + 2 > z.size() || !std::isdigit(static_cast<unsigned char>(z[p2])) ||
@@ -482,8 +480,6 @@ ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned cha
     if (store.query_int("SELECT count(*) FROM events") == 0) return rep;
     const CoverageIndex index = grid_index(store);
     auto& g = geos::Context::local();
-    geos::Geometry area;
-    geos::Prepared area_prep;
     std::string where;
     if (areas) {
         if (areas->empty()) return rep;
@@ -493,8 +489,9 @@ ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned cha
             parts.push_back(g.from_wkb(w.data(), w.size()));
             raw.push_back(parts.back().get());
         }
-        area = g.collect(raw);
-        area_prep = g.prepare(area.get());
+        // events in the areas' envelope are checked again (locate gives the others
+        // the grid they already have)
+        auto area = g.collect(raw);
         double x0, y0, x1, y1;
         GEOSGeom_getXMin_r(g.handle(), area.get(), &x0);
         GEOSGeom_getYMin_r(g.handle(), area.get(), &y0);
@@ -531,7 +528,6 @@ ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned cha
         }
         upd.bind(5, now).bind(6, sel.int64(0)).run();
     }
-    (void)area_prep;
     return rep;
 }
 

@@ -48,9 +48,8 @@ std::string trim(std::string s) {
 
 /// Check one feature's own properties (no cross-feature checks). Returns the
 /// reason for rejecting it, or "" when it passes.
-std::string check_feature(Candidate& c, const ImportOptions& opt, const VectorSource& src,
-                          std::optional<int> name_idx, std::optional<int> level_idx, std::optional<int> parent_idx,
-                          geos::Context& geos) {
+std::string check_feature(Candidate& c, const ImportOptions& opt, std::optional<int> level_idx,
+                          std::optional<int> parent_idx, geos::Context& geos) {
     for (const auto& e : c.src.field_errors)
         if (!e.empty()) return e;
     if (!c.code.ok()) return c.code.error;
@@ -75,8 +74,6 @@ std::string check_feature(Candidate& c, const ImportOptions& opt, const VectorSo
             return fmt::format("code {} does not start with its parent's code {} (field '{}'); expected parent {}",
                                c.code.code, raw_parent.empty() ? "(empty)" : raw_parent, opt.parent_field, *expected);
     }
-    (void)name_idx;
-    (void)src;
     if (!c.src.geometry_error.empty()) return c.src.geometry_error;
     if (c.src.wkb.empty()) return "empty geometry (the feature has no shape)";
     c.geom = geos.from_wkb(c.src.wkb.data(), c.src.wkb.size());
@@ -138,7 +135,7 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
         c.raw_code = trim(field_text(c.src, code_idx));
         c.name = trim(field_text(c.src, name_idx));
         c.code = parse_division_code(c.raw_code);
-        c.reject = check_feature(c, opt, src, name_idx, level_idx, parent_idx, geos);
+        c.reject = check_feature(c, opt, level_idx, parent_idx, geos);
         if (c.reject.empty()) {
             auto [it, fresh] = first_by_code.emplace(c.code.code, cands.size());
             if (!fresh)
