@@ -37,6 +37,15 @@ constexpr double buffer_units = 64;
 const std::array<std::pair<const char*, const char*>, 4> platform_keys = {{
     {"综治工作", "ev_governance"}, {"市场监管", "ev_market"}, {"综合执法", "ev_enforcement"}, {"便民服务", "ev_service"}}};
 
+/// How a polygon layer was made a clean coverage, for the summary.
+std::string describe(const topology::Coverage::Method& m) {
+    if (m.name == "clean") return "already a clean coverage";
+    if (m.name == "noded") return "noded as a whole (GEOS)";
+    std::string out = fmt::format("made clean: {} T-junction or near-equal points fixed", m.fixed);
+    if (m.renoded) out += fmt::format(", {} features noded again", m.renoded);
+    return out;
+}
+
 struct Source {
     std::string name;
     bool polygons = false;
@@ -197,6 +206,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         rep.features_per_layer[name] = static_cast<std::int64_t>(wkbs.size());
         if (wkbs.empty()) return;
         s.coverage = std::make_unique<topology::Coverage>(wkbs);
+        rep.coverage_per_layer[name] = describe(s.coverage->method());
         sources.push_back(std::move(s));
     };
     const std::string filter = " AND " + where_bbox(opt.bbox);
@@ -285,6 +295,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         if (wkbs.empty()) throw input_error(fmt::format("{}: no grid polygons", opt.grids_file.string()));
         rep.features_per_layer["grids"] = static_cast<std::int64_t>(wkbs.size());
         grid.coverage = std::make_unique<topology::Coverage>(wkbs);
+        rep.coverage_per_layer["grids"] = describe(grid.coverage->method());
         if (!opt.events_file.empty()) file_index = std::make_unique<CoverageIndex>(polys);
         for (std::size_t i = 0; i < wkbs.size(); ++i) {
             const auto e = grid.coverage->envelope(i);

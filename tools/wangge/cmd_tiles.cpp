@@ -96,8 +96,11 @@ void add_tiles(CLI::App& app, Registry& reg) {
                 fmt::print("{}: {} tiles, {:.1f} MB, largest {:.1f} KB ({}), z{}-{}, in {:.1f} s ({} threads)\n",
                            opt->out.string(), r.tiles, r.bytes / 1e6, r.largest / 1024.0, r.largest_tile, opt->minzoom,
                            opt->maxzoom, r.seconds, r.threads);
-                for (const auto& l : r.layers)
-                    fmt::print("  {:<12} z{}-{}  {} features\n", l.id, l.minzoom, l.maxzoom, r.features_per_layer[l.id]);
+                for (const auto& l : r.layers) {
+                    fmt::print("  {:<12} z{}-{}  {} features", l.id, l.minzoom, l.maxzoom, r.features_per_layer[l.id]);
+                    if (r.coverage_per_layer.count(l.id)) fmt::print("; {}", r.coverage_per_layer[l.id]);
+                    fmt::print("\n");
+                }
                 fmt::print("  tiles over {} KB: {} (simplified further or aggregated, none dropped)\n", *max_kb,
                            r.size_actions.size());
             }

@@ -1,5 +1,7 @@
 #include "wangge/topology.hpp"
 
+#include "topology/point_hash.hpp"
+
 #include "wangge/coverage_index.hpp"
 #include "wangge/error.hpp"
 #include "wangge/geos.hpp"
@@ -10,6 +12,7 @@
 #include <bit>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <unordered_map>
 
 namespace wangge::topology {
@@ -18,13 +21,6 @@ namespace {
 
 constexpr double earth_radius = 6378137.0;  // EPSG:3857 sphere
 constexpr double max_lat = 85.0511287798066;
-
-struct PointHash {
-    std::size_t operator()(const XY& p) const noexcept {
-        const auto a = std::bit_cast<std::uint64_t>(p.x), b = std::bit_cast<std::uint64_t>(p.y);
-        return static_cast<std::size_t>(a * 0x9E3779B97F4A7C15ull ^ (b + 0x7F4A7C159E3779B9ull + (a << 6) + (a >> 2)));
-    }
-};
 
 /// An arc used by a ring: which arc, and whether it is walked backwards.
 struct ArcUse {
@@ -91,40 +87,78 @@ struct Coverage::Impl {
     std::vector<std::array<double, 4>> env;
     double prepared_tol = -1;
     std::vector<std::vector<XY>> simplified;
+    Method method;
 
     const std::vector<XY>& arc_at(std::uint32_t a, double tol) const {
         return (tol == prepared_tol && tol > 0) ? simplified[a] : arcs[a];
     }
+
+    void build_arcs(const std::vector<MultiPolygon>& features);
 };
 
-Coverage::Coverage(const std::vector<std::vector<unsigned char>>& wkbs) : impl_(std::make_unique<Impl>()) {
-    auto& g = geos::Context::local();
-    Impl& m = *impl_;
-    const std::size_t n = wkbs.size();
-    m.rings.resize(n);
-    m.polygon_starts.resize(n);
-    m.env.assign(n, {0, 0, 0, 0});
-    if (n == 0) return;
+namespace {
 
-    // --- node every boundary of the layer together, polygonize the faces
-    std::vector<geos::Geometry> geoms;
-    std::vector<const GEOSGeometry*> boundaries_raw;
+/// The polygons of a GEOS geometry as rings of lon/lat points.
+MultiPolygon read_polygons(geos::Context& g, const GEOSGeometry* geom) {
+    auto parts = g.polygonal_parts(geom);
+    MultiPolygon out;
+    auto read = [&](const GEOSGeometry* ring) {
+        const GEOSCoordSequence* cs = GEOSGeom_getCoordSeq_r(g.handle(), ring);
+        unsigned k = 0;
+        GEOSCoordSeq_getSize_r(g.handle(), cs, &k);
+        Ring r(k);
+        for (unsigned j = 0; j < k; ++j) GEOSCoordSeq_getXY_r(g.handle(), cs, j, &r[j].x, &r[j].y);
+        return r;
+    };
+    for (int p = 0; p < GEOSGetNumGeometries_r(g.handle(), parts.get()); ++p) {
+        const GEOSGeometry* poly = GEOSGetGeometryN_r(g.handle(), parts.get(), p);
+        Polygon q{read(GEOSGetExteriorRing_r(g.handle(), poly))};
+        for (int h = 0; h < GEOSGetNumInteriorRings_r(g.handle(), poly); ++h) q.push_back(read(GEOSGetInteriorRingN_r(g.handle(), poly, h)));
+        out.push_back(std::move(q));
+    }
+    return out;
+}
+
+/// lon/lat rings to Web Mercator, without repeated points.
+MultiPolygon project(const MultiPolygon& lonlat) {
+    MultiPolygon out;
+    for (const auto& poly : lonlat) {
+        Polygon q;
+        for (const auto& ring : poly) {
+            Ring r;
+            for (const auto& ll : ring) {
+                const XY p = to_mercator(ll.x, ll.y);
+                if (r.empty() || !(r.back() == p)) r.push_back(p);
+            }
+            q.push_back(std::move(r));
+        }
+        out.push_back(std::move(q));
+    }
+    return out;
+}
+
+/// Node the boundaries of the features `which` together, polygonize the faces, give
+/// each face to the first of them (in input order) that holds it, and write each
+/// one's union of faces into `out`.
+void node_features(geos::Context& g, const std::vector<geos::Geometry>& geoms, const std::vector<std::vector<unsigned char>>& wkbs,
+                   const std::vector<std::size_t>& which, std::vector<MultiPolygon>& out) {
+    if (which.empty()) return;
     std::vector<geos::Geometry> boundaries;
-    for (const auto& w : wkbs) {
-        geoms.push_back(g.from_wkb(w.data(), w.size()));
-        boundaries.push_back(g.own(GEOSBoundary_r(g.handle(), geoms.back().get()), "boundary"));
+    std::vector<const GEOSGeometry*> boundaries_raw;
+    for (const auto i : which) {
+        boundaries.push_back(g.own(GEOSBoundary_r(g.handle(), geoms[i].get()), "boundary"));
         boundaries_raw.push_back(boundaries.back().get());
     }
     auto noded = g.unary_union(g.collect(boundaries_raw).get());
     const GEOSGeometry* arr[] = {noded.get()};
     auto faces = g.own(GEOSPolygonize_r(g.handle(), arr, 1), "polygonize");
 
-    // --- each face to the first feature holding its interior point (the
-    // CoverageIndex rule: first in input order where features overlap)
+    // each face to the first feature holding its interior point (the CoverageIndex
+    // rule: first in input order where features overlap)
     std::vector<CoverageIndex::Polygon> polys;
-    for (std::size_t i = 0; i < n; ++i) polys.push_back({std::to_string(i), wkbs[i]});
+    for (const auto i : which) polys.push_back({std::to_string(i), wkbs[i]});
     const CoverageIndex index(polys);
-    std::vector<std::vector<const GEOSGeometry*>> owned(n);
+    std::vector<std::vector<const GEOSGeometry*>> owned(which.size());
     const int nf = GEOSGetNumGeometries_r(g.handle(), faces.get());
     for (int f = 0; f < nf; ++f) {
         const GEOSGeometry* face = GEOSGetGeometryN_r(g.handle(), faces.get(), f);
@@ -136,76 +170,165 @@ Coverage::Coverage(const std::vector<std::vector<unsigned char>>& wkbs) : impl_(
         const int owner = index.locate(x, y);
         if (owner >= 0) owned[static_cast<std::size_t>(owner)].push_back(face);
     }
+    // each feature as the union of its faces (exact: one noded network)
+    for (std::size_t k = 0; k < which.size(); ++k) {
+        out[which[k]].clear();
+        if (owned[k].empty()) continue;
+        auto merged = owned[k].size() == 1 ? g.own(GEOSGeom_clone_r(g.handle(), owned[k][0]), "clone")
+                                           : g.own(GEOSCoverageUnion_r(g.handle(), g.collect(owned[k]).get()), "union");
+        out[which[k]] = read_polygons(g, merged.get());
+    }
+}
 
-    // --- each feature as the union of its faces (exact: one noded network), in
-    // Web Mercator; every ring as a list of points
-    std::vector<std::vector<std::vector<XY>>> feature_rings(n);  // feature -> rings
-    std::vector<std::vector<std::size_t>> starts(n);
+bool xy_less(const XY& p, const XY& q) {
+    return std::tie(p.x, p.y) < std::tie(q.x, q.y);
+}
+
+double area2(const Ring& r) {
+    double a = 0;
+    for (std::size_t j = 0; j + 1 < r.size(); ++j) a += (r[j].x - r[0].x) * (r[j + 1].y - r[0].y) - (r[j + 1].x - r[0].x) * (r[j].y - r[0].y);
+    return a;
+}
+
+} // namespace
+
+Coverage::Coverage(const std::vector<std::vector<unsigned char>>& wkbs, Build build) : impl_(std::make_unique<Impl>()) {
+    auto& g = geos::Context::local();
+    const std::size_t n = wkbs.size();
+    std::vector<geos::Geometry> geoms;
+    // checked and fixed in lon/lat, where the input's edges are straight (a
+    // T-junction vertex on a straight edge in degrees is not on its chord in Web
+    // Mercator); projected once made clean
+    std::vector<MultiPolygon> features(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        geoms.push_back(g.from_wkb(wkbs[i].data(), wkbs[i].size()));
+        features[i] = read_polygons(g, geoms.back().get());
+    }
+    std::vector<std::size_t> all(n);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    // node `which` again with GEOS, from their input geometry
+    auto renode = [&](std::vector<MultiPolygon>& fs, const std::vector<std::size_t>& which) { node_features(g, geoms, wkbs, which, fs); };
+    Method& m = impl_->method;
+    if (build == Build::node_all) {
+        m.name = "noded";
+        renode(features, all);
+    } else {
+        // points a hair apart merged, T-junction vertices inserted into the
+        // neighbour's edge: no new coordinates; a few rounds, as a fix can reveal
+        // the next one
+        auto settle = [&](std::vector<MultiPolygon>& fs, std::size_t& fixes) {
+            CoverageCheck check = check_coverage(fs);
+            for (int round = 0; round < 6 && !check.clean && (!check.splits.empty() || !check.merges.empty()); ++round) {
+                fixes += check.merges.empty() ? check.splits.size() : check.merges.size();
+                apply_fixes(fs, check);
+                check = check_coverage(fs);
+            }
+            return check;
+        };
+        const CoverageCheck first = check_coverage(features);
+        m.first_problem = first.first_problem;
+        const CoverageCheck check = first.clean ? first : settle(features, m.fixed);
+        if (check.clean) {
+            m.name = m.fixed ? "repaired" : "clean";
+        } else if (!check.bad.empty()) {
+            // node again only the features still at fault, then prove the whole
+            // clean; a repaired border can still touch a neighbour (a new node
+            // rounded near its edge): add the neighbour and try again, a few
+            // times; then node everything
+            std::vector<std::size_t> at_fault = check.bad;
+            for (int round = 0; round < 4 && at_fault.size() <= n / 2; ++round) {
+                std::vector<MultiPolygon> repaired = features;
+                renode(repaired, at_fault);
+                std::size_t fixed = 0;
+                const CoverageCheck again = settle(repaired, fixed);
+                if (again.clean) {
+                    m.name = "repaired";
+                    m.renoded = at_fault.size();
+                    m.fixed += fixed;
+                    features = std::move(repaired);
+                    break;
+                }
+                std::vector<std::size_t> more;
+                std::set_union(at_fault.begin(), at_fault.end(), again.bad.begin(), again.bad.end(), std::back_inserter(more));
+                if (more.size() == at_fault.size()) break;  // no progress
+                at_fault = std::move(more);
+            }
+        }
+        if (m.name.empty()) {
+            m.name = "noded";
+            m.fixed = m.renoded = 0;
+            renode(features, all);
+        }
+    }
+    for (auto& f : features) f = project(f);
+    impl_->build_arcs(features);
+}
+
+void Coverage::Impl::build_arcs(const std::vector<MultiPolygon>& features) {
+    const std::size_t n = features.size();
+    rings.assign(n, {});
+    polygon_starts.assign(n, {});
+    env.assign(n, {0, 0, 0, 0});
+
+    // every ring in one canonical form whatever made it: exterior
+    // counter-clockwise, holes clockwise; holes, then polygons, by lowest vertex
+    std::vector<std::vector<Ring>> feature_rings(n);  // feature -> rings, polygon by polygon
     std::unordered_map<XY, std::vector<XY>, PointHash> neighbours;  // vertex -> distinct adjacent vertices
     auto add_neighbour = [&](const XY& a, const XY& b) {
         auto& v = neighbours[a];
         if (std::find(v.begin(), v.end(), b) == v.end()) v.push_back(b);
     };
     for (std::size_t i = 0; i < n; ++i) {
-        if (owned[i].empty()) continue;
-        auto merged = owned[i].size() == 1 ? g.own(GEOSGeom_clone_r(g.handle(), owned[i][0]), "clone")
-                                           : g.own(GEOSCoverageUnion_r(g.handle(), g.collect(owned[i]).get()), "union");
-        auto parts = g.polygonal_parts(merged.get());
         std::array<double, 4> e{INFINITY, INFINITY, -INFINITY, -INFINITY};
-        for (int p = 0; p < GEOSGetNumGeometries_r(g.handle(), parts.get()); ++p) {
-            const GEOSGeometry* poly = GEOSGetGeometryN_r(g.handle(), parts.get(), p);
-            starts[i].push_back(feature_rings[i].size());
-            auto read = [&](const GEOSGeometry* ring) {
-                const GEOSCoordSequence* cs = GEOSGeom_getCoordSeq_r(g.handle(), ring);
-                unsigned k = 0;
-                GEOSCoordSeq_getSize_r(g.handle(), cs, &k);
-                std::vector<XY> pts;
-                for (unsigned j = 0; j < k; ++j) {
-                    double x, y;
-                    GEOSCoordSeq_getXY_r(g.handle(), cs, j, &x, &y);
-                    const XY q = to_mercator(x, y);
-                    if (!pts.empty() && pts.back() == q) continue;
-                    pts.push_back(q);
-                    e = {std::min(e[0], q.x), std::min(e[1], q.y), std::max(e[2], q.x), std::max(e[3], q.y)};
+        std::vector<std::pair<XY, Polygon>> polys;  // lowest vertex of the exterior, polygon
+        for (const auto& poly : features[i]) {
+            Polygon out;
+            for (std::size_t r = 0; r < poly.size(); ++r) {
+                Ring pts;
+                for (const auto& q : poly[r])
+                    if (pts.empty() || !(pts.back() == q)) pts.push_back(q);
+                if (pts.size() > 1 && !(pts.front() == pts.back())) pts.push_back(pts.front());
+                const double a = pts.size() < 4 ? 0 : area2(pts);
+                if (a == 0) {
+                    if (r == 0) break;  // the exterior collapsed: so did the polygon
+                    continue;
                 }
-                if (pts.size() < 4) return;
-                for (std::size_t j = 0; j + 1 < pts.size(); ++j) {
-                    add_neighbour(pts[j], pts[j + 1]);
-                    add_neighbour(pts[j + 1], pts[j]);
-                }
-                feature_rings[i].push_back(std::move(pts));
-            };
-            read(GEOSGetExteriorRing_r(g.handle(), poly));
-            for (int h = 0; h < GEOSGetNumInteriorRings_r(g.handle(), poly); ++h) read(GEOSGetInteriorRingN_r(g.handle(), poly, h));
+                if ((a > 0) != (r == 0)) std::reverse(pts.begin(), pts.end());
+                out.push_back(std::move(pts));
+            }
+            if (out.empty()) continue;
+            auto lowest = [](const Ring& r) { return *std::min_element(r.begin(), r.end(), xy_less); };
+            std::sort(out.begin() + 1, out.end(), [&](const Ring& a, const Ring& b) { return xy_less(lowest(a), lowest(b)); });
+            polys.emplace_back(lowest(out[0]), std::move(out));
         }
-        m.env[i] = e;
+        std::sort(polys.begin(), polys.end(), [](const auto& a, const auto& b) { return xy_less(a.first, b.first); });
+        for (auto& [low, poly] : polys) {
+            polygon_starts[i].push_back(feature_rings[i].size());
+            for (auto& r : poly) {
+                for (std::size_t j = 0; j + 1 < r.size(); ++j) {
+                    add_neighbour(r[j], r[j + 1]);
+                    add_neighbour(r[j + 1], r[j]);
+                    e = {std::min(e[0], r[j].x), std::min(e[1], r[j].y), std::max(e[2], r[j].x), std::max(e[3], r[j].y)};
+                }
+                feature_rings[i].push_back(std::move(r));
+            }
+        }
+        if (!polys.empty()) env[i] = e;
     }
 
-    // --- cut rings into arcs at nodes (vertices with other than two neighbours);
-    // a ring with no node is one arc from its lowest vertex
+    // --- cut rings into arcs at nodes (vertices with other than two neighbours),
+    // from the ring's lowest node; a ring with no node is one arc from its lowest vertex
     std::map<std::vector<XY>, std::uint32_t, bool (*)(const std::vector<XY>&, const std::vector<XY>&)> arc_ids(
-        [](const std::vector<XY>& a, const std::vector<XY>& b) {
-            return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const XY& p, const XY& q) {
-                return std::tie(p.x, p.y) < std::tie(q.x, q.y);
-            });
-        });
+        [](const std::vector<XY>& a, const std::vector<XY>& b) { return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), xy_less); });
     auto is_node = [&](const XY& p) { return neighbours[p].size() != 2; };
     for (std::size_t i = 0; i < n; ++i) {
-        m.polygon_starts[i] = starts[i];
         for (auto& ring : feature_rings[i]) {
             ring.pop_back();  // open: the first point is not repeated
             const std::size_t k = ring.size();
             std::size_t first = k;
             for (std::size_t j = 0; j < k; ++j)
-                if (is_node(ring[j])) {
-                    first = j;
-                    break;
-                }
-            if (first == k) {  // no node: start at the lowest vertex, deterministic
-                first = static_cast<std::size_t>(
-                    std::min_element(ring.begin(), ring.end(), [](const XY& p, const XY& q) { return std::tie(p.x, p.y) < std::tie(q.x, q.y); }) -
-                    ring.begin());
-            }
+                if (is_node(ring[j]) && (first == k || xy_less(ring[j], ring[first]))) first = j;
+            if (first == k) first = static_cast<std::size_t>(std::min_element(ring.begin(), ring.end(), xy_less) - ring.begin());
             std::vector<ArcUse> uses;
             std::vector<XY> cur{ring[first]};
             for (std::size_t s = 1; s <= k; ++s) {
@@ -216,13 +339,13 @@ Coverage::Coverage(const std::vector<std::vector<unsigned char>>& wkbs) : impl_(
                     std::vector<XY> rev(cur.rbegin(), cur.rend());
                     const bool reversed = arc_ids.key_comp()(rev, cur);
                     const auto& key = reversed ? rev : cur;
-                    auto [it, fresh] = arc_ids.emplace(key, static_cast<std::uint32_t>(m.arcs.size()));
-                    if (fresh) m.arcs.push_back(key);
+                    auto [it, fresh] = arc_ids.emplace(key, static_cast<std::uint32_t>(arcs.size()));
+                    if (fresh) arcs.push_back(key);
                     uses.push_back({it->second, reversed});
                     cur.assign(1, p);
                 }
             }
-            m.rings[i].push_back(std::move(uses));
+            rings[i].push_back(std::move(uses));
         }
     }
 }
@@ -230,6 +353,10 @@ Coverage::Coverage(const std::vector<std::vector<unsigned char>>& wkbs) : impl_(
 Coverage::~Coverage() = default;
 Coverage::Coverage(Coverage&&) noexcept = default;
 Coverage& Coverage::operator=(Coverage&&) noexcept = default;
+
+const Coverage::Method& Coverage::method() const noexcept {
+    return impl_->method;
+}
 
 std::size_t Coverage::size() const noexcept {
     return impl_->rings.size();
