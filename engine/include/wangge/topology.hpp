@@ -12,11 +12,13 @@
 // features is stored once. Simplifying an arc once for both neighbours keeps
 // them sharing it exactly, at every tolerance.
 //
-// Most layers are already clean (grids made by `wangge partition`, most files from
-// GIS staff): check_coverage() proves it exactly, and then the layer is used as it
-// is; where only some features are at fault (a T-junction along a county border),
-// only those are noded again, and the result is checked once more. Noding the whole
-// layer with GEOS is the last resort, and gives the same arcs on a clean layer.
+// Noding everything with GEOS is slow on large layers, and most layers are
+// nearly clean: check_coverage() first proves exactly where they are not. A
+// T-junction is fixed by inserting the vertex into the neighbour's edge, points a
+// hair apart are merged (no new coordinates either way); only features with real
+// crossings or overlaps are noded again with GEOS, and the whole is checked again
+// before use. Noding the whole layer is the last resort. Checks and fixes run in
+// lon/lat, where the input's edges are straight.
 //
 // Coordinates are projected once to Web Mercator metres (EPSG:3857), where tile
 // pixels are square, so a tolerance in pixels is the same everywhere.
