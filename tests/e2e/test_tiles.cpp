@@ -15,9 +15,10 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <set>
 #include <thread>
 
 using namespace wangge;
@@ -148,8 +149,50 @@ TEST_CASE("tiles: a tile over the size limit is simplified further, its features
         const auto ta = tiles::decode_tile(*ra.tile(c));
         const auto tb = tiles::decode_tile(*rb.tile(c));
         REQUIRE(tb.layer("grids"));
+        if (tb.layer("grids")->features[0].property("grids")) return;  // merged per village: the next test
         CHECK(ta.layer("grids")->features.size() == tb.layer("grids")->features.size());
     });
+}
+
+TEST_CASE("tiles: a tile that simplifying cannot bring under the limit shows each village's grids as one polygon",
+          "[e2e][tiles]") {
+    TempDir dir("tiles-merge");
+    const auto a = dir / "a.pmtiles", b = dir / "b.pmtiles";
+    REQUIRE(run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", a.string(), "--minzoom", "10", "--maxzoom", "10",
+                        "--layers", "grids"})
+                .exit_code == 0);
+    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", b.string(), "--minzoom", "10",
+                               "--maxzoom", "10", "--layers", "grids", "--max-tile-kb", "60"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("would vanish"));
+    CHECK_THAT(r.err, Catch::Contains("(grids per village)"));
+    auto& g = geos::Context::local();
+    tiles::PmtilesReader ra(a), rb(b);
+    int merged_tiles = 0;
+    ra.for_each_tile([&](const tiles::TileCoord& c, const std::string&) {
+        const auto ta = tiles::decode_tile(*ra.tile(c));
+        const auto tb = tiles::decode_tile(*rb.tile(c));
+        const auto* grids = tb.layer("grids");
+        REQUIRE(grids);
+        if (grids->features.empty() || !grids->features[0].property("grids")) return;  // not merged
+        ++merged_tiles;
+        // every grid of the full tile is inside a village drawn here: nothing dropped
+        std::set<std::uint64_t> villages;
+        for (const auto& f : grids->features) {
+            REQUIRE(f.id);
+            CHECK(f.property("village"));
+            villages.insert(*f.id);
+        }
+        for (const auto& f : ta.layer("grids")->features) CHECK(villages.count(*f.id / 1000) == 1);
+        // the merged villages still meet without overlap
+        std::vector<geos::Geometry> polys;
+        for (const auto& f : grids->features) polys.push_back(polygon_of(f));
+        for (std::size_t i = 0; i < polys.size(); ++i)
+            for (std::size_t j = i + 1; j < polys.size(); ++j)
+                CHECK(g.area(g.intersection(polys[i].get(), polys[j].get()).get()) == 0);
+    });
+    CHECK(merged_tiles > 0);
 }
 
 TEST_CASE("tiles: PMTiles read back by the pmtiles npm package, MBTiles by GDAL, tiles by @mapbox/vector-tile",

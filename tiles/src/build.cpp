@@ -15,6 +15,7 @@
 #include <wangge/topology.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -57,7 +58,34 @@ struct Source {
     std::map<std::string, std::string> fields;
     std::string grid_key;  // events: the grid of each point, for aggregation (parallel to points)
     std::vector<std::string> grid_of;
+    // polygons: the group each feature is merged into when a tile stays over the
+    // size limit (grids: their village; villages, townships: their parent)
+    std::string group_field;                                  // "village", "township", "county"
+    std::vector<std::string> group_of;                        // per feature; empty: no groups
+    std::map<std::string, std::vector<std::size_t>> members;  // group -> features
 };
+
+/// Give a polygon layer its groups, from its features' properties.
+void set_groups(Source& s) {
+    const bool grids = s.name == "grids";
+    if (!grids && s.name != "villages" && s.name != "townships") return;
+    s.group_field = grids ? "village" : s.name == "villages" ? "township" : "county";
+    s.group_of.resize(s.props.size());
+    for (std::size_t f = 0; f < s.props.size(); ++f) {
+        std::string g;
+        for (const auto& [k, v] : s.props[f]) {
+            const auto* str = std::get_if<std::string>(&v);
+            if (!str) continue;
+            if (grids && k == "code" && str->size() >= 15 &&
+                std::all_of(str->begin(), str->begin() + 12, [](char ch) { return ch >= '0' && ch <= '9'; }))
+                g = str->substr(0, 12);  // the village code inside the grid code
+            else if (!grids && k == "parent")
+                g = *str;
+        }
+        s.group_of[f] = g;
+        if (!g.empty()) s.members[g].push_back(f);
+    }
+}
 
 std::string where_prefix(const std::string& col, const std::string& prefix) {
     if (prefix.empty()) return "1";
@@ -454,6 +482,9 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         }
     };
 
+    for (auto& s : sources)
+        if (s.polygons) set_groups(s);
+
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int threads = std::clamp(opt.threads > 0 ? opt.threads : hw, 1, 64);
     rep.threads = threads;
@@ -532,13 +563,24 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                     const TileCoord c{static_cast<std::uint8_t>(z), static_cast<std::uint32_t>(key >> 32),
                                       static_cast<std::uint32_t>(key & 0xffffffffu)};
                     std::size_t kept = 0;  // polygon features written by the last encode
-                    auto encode = [&](double tol_factor, bool aggregate) {
+                    std::size_t merged_from = 0, merged_into = 0;
+                    auto encode = [&](double tol_factor, bool aggregate, bool merge = false) {
                         TileBuilder tb;
-                        kept = 0;
+                        kept = merged_from = merged_into = 0;
+                        std::set<std::pair<std::uint32_t, std::string>> groups_done;
                         for (std::size_t i = starts[t]; i < starts[t + 1]; ++i) {
                             const Entry& e = entries[i];
                             auto& s = sources[e.layer];
-                            if (s.polygons) {
+                            if (s.polygons && merge && !s.group_of.empty() && !s.group_of[e.feature].empty()) {
+                                // the whole group as one polygon, from the same arcs
+                                const std::string& g = s.group_of[e.feature];
+                                ++merged_from;
+                                if (!groups_done.emplace(e.layer, g).second) continue;
+                                const auto& fs = s.members.at(g);
+                                const MultiPolygon tp = to_tile(s.coverage->merged(fs, tol * tol_factor), z, c.x, c.y);
+                                Properties props{{s.group_field, g}, {s.name, static_cast<std::int64_t>(fs.size())}};
+                                if (!tp.empty() && tb.layer(s.name).add_polygons(tp, props, std::stoull(g))) ++merged_into;
+                            } else if (s.polygons) {
                                 const auto& mp = tol_factor == 1.0 ? geoms[e.layer][e.feature]
                                                                    : s.coverage->feature(e.feature, tol * tol_factor);
                                 const MultiPolygon tp = to_tile(mp, z, c.x, c.y);
@@ -568,6 +610,8 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                     // was at the last step that kept every polygon, over the limit.
                     std::string action;
                     const std::size_t base_kept = kept;
+                    bool has_events = false;
+                    for (std::size_t i = starts[t]; i < starts[t + 1] && !has_events; ++i) has_events = sources[entries[i].layer].name == "events";
                     for (double f = 4.0; data.size() > opt.max_tile_bytes && f <= 256.0; f *= 4.0) {
                         const bool aggregated = f >= 16.0;
                         std::string next_data = encode(f, aggregated);
@@ -577,7 +621,27 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                             break;
                         }
                         data = std::move(next_data);
-                        action = fmt::format("simplified {}x{}", f, aggregated ? ", events aggregated per grid" : "");
+                        action = fmt::format("simplified {}x{}", f, aggregated && has_events ? ", events aggregated per grid" : "");
+                    }
+                    // still over: each group (the grids of a village) as one polygon
+                    // (at the least simplification that fits: merged, far fewer vertices)
+                    if (data.size() > opt.max_tile_bytes) {
+                        std::string next_data;
+                        double f = 1.0;
+                        for (; f <= 256.0; f *= 4.0) {
+                            next_data = encode(f, true, true);
+                            if (next_data.size() <= opt.max_tile_bytes || merged_into == 0) break;
+                        }
+                        if (merged_into > 0 && next_data.size() < data.size()) {
+                            data = std::move(next_data);
+                            std::set<std::string> per;
+                            for (std::size_t i = starts[t]; i < starts[t + 1]; ++i) {
+                                const auto& src = sources[entries[i].layer];
+                                if (!src.group_of.empty()) per.insert(src.name + " per " + src.group_field);
+                            }
+                            action += fmt::format("; {} polygon(s) merged into {} ({}){}", merged_from, merged_into,
+                                                  fmt::join(per, ", "), f > 1.0 ? fmt::format(", simplified {}x", std::min(f, 256.0)) : "");
+                        }
                     }
                     if (!action.empty()) {
                         std::lock_guard lock(note_mu);

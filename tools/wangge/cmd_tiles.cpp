@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -101,8 +102,10 @@ void add_tiles(CLI::App& app, Registry& reg) {
                     if (r.coverage_per_layer.count(l.id)) fmt::print("; {}", r.coverage_per_layer[l.id]);
                     fmt::print("\n");
                 }
-                fmt::print("  tiles over {} KB: {} (simplified further or aggregated, none dropped)\n", *max_kb,
-                           r.size_actions.size());
+                const auto still = std::count_if(r.size_actions.begin(), r.size_actions.end(),
+                                                 [](const std::string& a) { return a.find("(still over)") != std::string::npos; });
+                fmt::print("  tiles over {} KB: {} (simplified further or aggregated, none dropped; {} still over)\n", *max_kb,
+                           r.size_actions.size(), still);
             }
             return ok;
         };

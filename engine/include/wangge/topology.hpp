@@ -104,6 +104,11 @@ public:
     /// `tolerance` metres; 0: as built. Rings that collapse are dropped.
     MultiPolygon feature(std::size_t i, double tolerance) const;
 
+    /// The union of some features, from the same arcs (so it still meets the
+    /// features around it exactly): arcs between two of them are left out, the rest
+    /// chained into rings. For showing a group (the grids of a village) as one.
+    MultiPolygon merged(const std::vector<std::size_t>& features, double tolerance) const;
+
     /// Simplify all arcs once for a tolerance; later feature() calls with the same
     /// tolerance reuse it (what a tiler does once per zoom).
     void prepare(double tolerance);

@@ -378,6 +378,69 @@ void Coverage::prepare(double tolerance) {
     m.prepared_tol = tolerance;
 }
 
+MultiPolygon Coverage::merged(const std::vector<std::size_t>& features, double tolerance) const {
+    const Impl& m = *impl_;
+    // an arc walked both ways inside the group lies between two of its features
+    std::map<std::uint32_t, int> net;
+    for (const auto f : features)
+        for (const auto& ring : m.rings[f])
+            for (const auto& u : ring) net[u.arc] += u.reversed ? -1 : 1;
+    std::vector<std::vector<XY>> pieces;
+    for (const auto& [arc, k] : net) {
+        if (k == 0) continue;
+        std::vector<XY> pts = (tolerance > 0 && tolerance != m.prepared_tol) ? simplify_line(m.arcs[arc], tolerance) : m.arc_at(arc, tolerance);
+        if (k < 0) std::reverse(pts.begin(), pts.end());
+        pieces.push_back(std::move(pts));
+    }
+    // chain the pieces end to start into closed rings
+    std::unordered_multimap<XY, std::size_t, PointHash> by_start;
+    for (std::size_t i = 0; i < pieces.size(); ++i) by_start.emplace(pieces[i].front(), i);
+    std::vector<char> used(pieces.size(), 0);
+    std::vector<Ring> outers, holes;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+        if (used[i]) continue;
+        used[i] = 1;
+        Ring r = pieces[i];
+        while (!(r.back() == r.front())) {
+            std::size_t next = pieces.size();
+            for (auto [it, end] = by_start.equal_range(r.back()); it != end; ++it)
+                if (!used[it->second]) {
+                    next = it->second;
+                    break;
+                }
+            if (next == pieces.size()) break;  // not closed: cannot happen in a coverage
+            used[next] = 1;
+            r.insert(r.end(), pieces[next].begin() + 1, pieces[next].end());
+        }
+        if (r.size() < 4 || !(r.back() == r.front())) continue;
+        const double a = area2(r);
+        if (a > 0) outers.push_back(std::move(r));
+        else if (a < 0) holes.push_back(std::move(r));
+    }
+    // each hole to the smallest outer ring around it
+    MultiPolygon out;
+    for (auto& o : outers) out.push_back({std::move(o)});
+    auto inside = [](const XY& p, const Ring& r) {
+        bool in = false;
+        for (std::size_t j = 0; j + 1 < r.size(); ++j) {
+            const XY &a = r[j], &b = r[j + 1];
+            if ((a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y)) in = !in;
+        }
+        return in;
+    };
+    for (auto& h : holes) {
+        std::size_t best = out.size();
+        for (std::size_t k = 0; k < out.size(); ++k) {
+            // a vertex of the hole not on this outer ring decides
+            const auto at = std::find_if(h.begin(), h.end(), [&](const XY& p) { return std::find(out[k][0].begin(), out[k][0].end(), p) == out[k][0].end(); });
+            if (at == h.end() || !inside(*at, out[k][0])) continue;
+            if (best == out.size() || area2(out[k][0]) < area2(out[best][0])) best = k;
+        }
+        if (best < out.size()) out[best].push_back(std::move(h));
+    }
+    return out;
+}
+
 MultiPolygon Coverage::feature(std::size_t i, double tolerance) const {
     const Impl& m = *impl_;
     MultiPolygon out;
