@@ -51,7 +51,7 @@ std::pair<double, double> from_mercator(const XY& p);
 /// no feature lies over another (checked around every vertex, and for pieces that
 /// touch nothing, by winding numbers). Orientations whose sign rounding could flip
 /// count as problems, so "clean" is never an artefact of rounding. Points closer
-/// than a snap distance (1e-12 of the coordinates' size: 13 µm in Web Mercator)
+/// than a snap distance (1e-9 of the coordinates' size: about 1 cm in lon/lat)
 /// count as one point: they are reported as merges, and a vertex that close to
 /// another feature's edge as a split (a T-junction), to be fixed by apply_fixes()
 /// without computing new coordinates. Coordinates in any planar frame.
