@@ -162,11 +162,12 @@ TEST_CASE("tiles: a tile that simplifying cannot bring under the limit shows eac
                         "--layers", "grids"})
                 .exit_code == 0);
     const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", b.string(), "--minzoom", "10",
-                               "--maxzoom", "10", "--layers", "grids", "--max-tile-kb", "60"});
+                               "--maxzoom", "10", "--layers", "grids,events", "--max-tile-kb", "60"});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.err, Catch::Contains("would vanish"));
-    CHECK_THAT(r.err, Catch::Contains("(grids per village)"));
+    CHECK_THAT(r.err, Catch::Contains("(events per village, grids per village)"));
+    CHECK_THAT(r.out, Catch::Contains("0 still over"));
     auto& g = geos::Context::local();
     tiles::PmtilesReader ra(a), rb(b);
     int merged_tiles = 0;
@@ -185,6 +186,15 @@ TEST_CASE("tiles: a tile that simplifying cannot bring under the limit shows eac
             villages.insert(*f.id);
         }
         for (const auto& f : ta.layer("grids")->features) CHECK(villages.count(*f.id / 1000) == 1);
+        // events counted per village too, one point each
+        std::set<std::string> counted;
+        REQUIRE(tb.layer("events"));
+        for (const auto& f : tb.layer("events")->features) {
+            const auto* v = f.property("village");
+            REQUIRE(v);
+            CHECK(counted.insert(std::get<std::string>(*v)).second);
+            CHECK(f.property("count"));
+        }
         // the merged villages still meet without overlap
         std::vector<geos::Geometry> polys;
         for (const auto& f : grids->features) polys.push_back(polygon_of(f));

@@ -552,6 +552,14 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
             if (s.name == "events")
                 for (const auto& g : s.grid_of)
                     if (!g.empty()) ++grid_events[g];
+        // and per village (the grid code's first 12 digits), at its lowest grid's
+        // label: for tiles whose grids are merged per village
+        std::map<std::string, std::int64_t> village_events;
+        std::map<std::string, topology::XY> village_label;
+        for (const auto& [g, n] : grid_events)
+            if (g.size() >= 15) village_events[g.substr(0, 12)] += n;
+        for (const auto& [g, label] : label_of)
+            if (g.size() >= 15) village_label.emplace(g.substr(0, 12), label.first);
 
         std::atomic<std::size_t> next{0}, done{0};
         std::mutex note_mu;
@@ -568,6 +576,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                         TileBuilder tb;
                         kept = merged_from = merged_into = 0;
                         std::set<std::pair<std::uint32_t, std::string>> groups_done;
+                        std::set<std::string> villages_done;
                         for (std::size_t i = starts[t]; i < starts[t + 1]; ++i) {
                             const Entry& e = entries[i];
                             auto& s = sources[e.layer];
@@ -591,7 +600,16 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                 const bool agg = s.name == "events" && (z < opt.events_point_zoom || aggregate);
                                 topology::XY p = s.points[e.feature];
                                 Properties props = s.props[e.feature];
-                                if (agg) {
+                                if (agg && merge) {
+                                    // grids merged per village: one count per village
+                                    const std::string& g = s.grid_of[e.feature];
+                                    if (g.size() < 15) continue;
+                                    const std::string v = g.substr(0, 12);
+                                    const auto at = village_label.find(v);
+                                    if (at == village_label.end() || !villages_done.insert(v).second) continue;
+                                    p = at->second;
+                                    props = {{"village", v}, {"count", village_events.at(v)}};
+                                } else if (agg) {
                                     const std::string& g = s.grid_of[e.feature];
                                     if (g.empty() || !label_of.count(g)) continue;
                                     p = label_of[g].first;
@@ -639,6 +657,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                 const auto& src = sources[entries[i].layer];
                                 if (!src.group_of.empty()) per.insert(src.name + " per " + src.group_field);
                             }
+                            if (has_events) per.insert("events per village");
                             action += fmt::format("; {} polygon(s) merged into {} ({}){}", merged_from, merged_into,
                                                   fmt::join(per, ", "), f > 1.0 ? fmt::format(", simplified {}x", std::min(f, 256.0)) : "");
                         }
