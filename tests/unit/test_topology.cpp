@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 
 using namespace wangge;
 using namespace wangge::topology;
@@ -284,5 +285,79 @@ TEST_CASE("topology: simplification keeps neighbours sharing edges on a wavy bor
         auto ga = to_geos(a), gb = to_geos(b);
         CHECK(g.area(g.intersection(ga.get(), gb.get()).get()) < 1e-6);
         CHECK(area(a) + area(b) == Approx(total).epsilon(1e-9));  // no gap: they still fill the square
+    }
+}
+
+TEST_CASE("topology check: edge cases found in review", "[topology]") {
+    const double snap = 1e-9 * 120.02;
+    SECTION("-0.0 and 0.0 are one coordinate") {
+        std::vector<MultiPolygon> fs{rect(-0.01, 0, 0, 0.01), rect(0, 0, 0.01, 0.01)};
+        for (auto& p : fs[1][0][0])
+            if (p.x == 0) p.x = -0.0;
+        CHECK(check_coverage(fs).clean);
+    }
+    SECTION("a vertex near an edge and near, but not at, its end is a split") {
+        // B's corner 0.9 snap below A's top edge and 0.9 snap inside its left end
+        const double x = 120 + 0.9 * snap, y = 30.02 - 0.9 * snap;
+        std::vector<MultiPolygon> fs{rect(120, 30, 120.02, 30.02), {{{{x, y}, {120.02, 30.02}, {120.02, 30.04}, {x, 30.04}, {x, y}}}}};
+        const auto c = check_coverage(fs);
+        CHECK_FALSE(c.clean);
+        CHECK_FALSE(c.splits.empty());
+    }
+    SECTION("a run of close points is not merged into one") {
+        // a bump of 100 points 0.4 snap apart: pairwise close, 40 snaps long
+        Ring r{{120, 30}, {120.02, 30}, {120.02, 30.02}};
+        for (int i = 0; i < 100; ++i) r.push_back({120.01 - i * 0.4 * snap, 30.02 + 1e-4 * std::sin(i * M_PI / 99) * 1e-3});
+        r.push_back({120, 30.02});
+        r.push_back({120, 30});
+        std::vector<MultiPolygon> fs{{{r}}};
+        const auto c = check_coverage(fs);
+        REQUIRE_FALSE(c.merges.empty());
+        apply_fixes(fs, c);
+        CHECK(fs[0][0][0].size() > 20);  // clusters span two snaps at most: the bump keeps its shape
+    }
+}
+
+TEST_CASE("topology: merging a group of features keeps holes and splits rings at corners", "[topology]") {
+    // a 4 x 3 lattice of cells; the group: the four cells around (2,1), which is not in it
+    const double xs[] = {120, 120.01, 120.02, 120.03, 120.04}, ys[] = {30, 30.01, 30.02, 30.03};
+    std::vector<MultiPolygon> fs;
+    std::map<std::pair<int, int>, std::size_t> at;
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 3; ++j) {
+            at[{i, j}] = fs.size();
+            fs.push_back(rect(xs[i], ys[j], xs[i + 1], ys[j + 1]));
+        }
+    const Coverage cov(wkbs_of(fs));
+    REQUIRE(cov.method().name == "clean");
+    auto& g = geos::Context::local();
+    SECTION("four cells touching at corners around a hole") {
+        const auto m = cov.merged({at[{2, 0}], at[{1, 1}], at[{3, 1}], at[{2, 2}]}, 0);
+        auto geom = to_geos(m);
+        CHECK(g.invalid_reason(geom.get()).empty());
+        const double four = area(cov.feature(at[{2, 0}], 0)) + area(cov.feature(at[{1, 1}], 0)) + area(cov.feature(at[{3, 1}], 0)) +
+                            area(cov.feature(at[{2, 2}], 0));
+        CHECK(area(m) == Approx(four).epsilon(1e-9));
+        const XY centre = to_mercator(120.025, 30.015);
+        auto pt = g.own(GEOSGeom_createPointFromXY_r(g.handle(), centre.x, centre.y), "pt");
+        CHECK(GEOSIntersects_r(g.handle(), geom.get(), pt.get()) == 0);
+    }
+    SECTION("a ring of eight cells around a hole") {
+        std::vector<std::size_t> ring;
+        for (int i = 1; i <= 3; ++i)
+            for (int j = 0; j <= 2; ++j)
+                if (!(i == 2 && j == 1)) ring.push_back(at[{i, j}]);
+        const auto m = cov.merged(ring, 0);
+        REQUIRE(m.size() == 1);
+        CHECK(m[0].size() == 2);  // exterior and the hole
+        double eight = 0;
+        for (const auto f : ring) eight += area(cov.feature(f, 0));
+        CHECK(area(m) == Approx(eight).epsilon(1e-9));
+        CHECK(g.invalid_reason(to_geos(m).get()).empty());
+    }
+    SECTION("two cells touching at one corner stay two polygons") {
+        const auto m = cov.merged({at[{0, 0}], at[{1, 1}]}, 0);
+        CHECK(m.size() == 2);
+        CHECK(g.invalid_reason(to_geos(m).get()).empty());
     }
 }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <unordered_map>
@@ -184,7 +185,7 @@ struct Checker {
         return o3 != 0 && o3 == o4;
     }
 
-    /// Vertex v lies on edge e, strictly between its ends, up to the snap distance.
+    /// Vertex v lies on edge e, between its ends, up to the snap distance.
     bool lies_inside(const Edge& e, std::uint32_t v) const {
         if (v == e.lo || v == e.hi) return false;
         const XY &a = pts[e.lo], &b = pts[e.hi], &p = pts[v];
@@ -192,7 +193,8 @@ struct Checker {
         const double dx = b.x - a.x, dy = b.y - a.y, len = std::hypot(dx, dy);
         const double along = ((p.x - a.x) * dx + (p.y - a.y) * dy) / len;  // from a, towards b
         const double across = std::abs((p.x - a.x) * dy - (p.y - a.y) * dx) / len;
-        return across <= snap && along > snap && along < len - snap;
+        // merges (an end point within the snap distance) are found first
+        return across <= snap && along > 0 && along < len;
     }
 
     void check_noding() {
@@ -206,32 +208,42 @@ struct Checker {
         const double w = std::max(maxx - minx, 1e-300), h = std::max(maxy - miny, 1e-300);
         // about two edges a cell
         const double cells = std::max(1.0, static_cast<double>(edges.size()) / 2);
-        const auto nx = static_cast<std::uint32_t>(std::clamp(std::sqrt(cells * w / h), 1.0, 4096.0));
-        const auto ny = static_cast<std::uint32_t>(std::clamp(cells / nx, 1.0, 4096.0));
+        auto nx = static_cast<std::uint32_t>(std::clamp(std::sqrt(cells * w / h), 1.0, 4096.0));
+        auto ny = static_cast<std::uint32_t>(std::clamp(cells / nx, 1.0, 4096.0));
         auto cx = [&](double x) { return std::min(nx - 1, static_cast<std::uint32_t>((x - minx) / w * nx)); };
         auto cy = [&](double y) { return std::min(ny - 1, static_cast<std::uint32_t>((y - miny) / h * ny)); };
         struct Box {
             double x0, y0, x1, y1;
         };
         std::vector<Box> box(edges.size());
-        std::vector<std::uint32_t> start(std::size_t(nx) * ny + 1, 0);
         for (std::size_t i = 0; i < edges.size(); ++i) {
             const XY &a = pts[edges[i].lo], &b = pts[edges[i].hi];
             const double g = snap_of(a, b);
             box[i] = {std::min(a.x, b.x) - g, std::min(a.y, b.y) - g, std::max(a.x, b.x) + g, std::max(a.y, b.y) + g};
-            for (auto y = cy(box[i].y0); y <= cy(box[i].y1); ++y)
-                for (auto x = cx(box[i].x0); x <= cx(box[i].x1); ++x) ++start[std::size_t(y) * nx + x + 1];
         }
+        // long edges across a fine grid fill many cells: coarsen until the entries
+        // stay within a bound
+        auto entries = [&] {
+            std::size_t n = 0;
+            for (const auto& b : box) n += std::size_t(cx(b.x1) - cx(b.x0) + 1) * (cy(b.y1) - cy(b.y0) + 1);
+            return n;
+        };
+        while ((nx > 1 || ny > 1) && entries() > 64 * edges.size() + (1u << 20)) nx = std::max(1u, nx / 2), ny = std::max(1u, ny / 2);
+        std::vector<std::size_t> start(std::size_t(nx) * ny + 1, 0);
+        for (const auto& b : box)
+            for (auto y = cy(b.y0); y <= cy(b.y1); ++y)
+                for (auto x = cx(b.x0); x <= cx(b.x1); ++x) ++start[std::size_t(y) * nx + x + 1];
         std::partial_sum(start.begin(), start.end(), start.begin());
-        std::vector<std::uint32_t> fill(start.begin(), start.end() - 1), cell(start.back());
+        std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+        std::vector<std::uint32_t> cell(start.back());
         for (std::size_t i = 0; i < edges.size(); ++i)
             for (auto y = cy(box[i].y0); y <= cy(box[i].y1); ++y)
                 for (auto x = cx(box[i].x0); x <= cx(box[i].x1); ++x) cell[fill[std::size_t(y) * nx + x]++] = static_cast<std::uint32_t>(i);
         for (std::uint32_t y = 0; y < ny; ++y)
             for (std::uint32_t x = 0; x < nx; ++x) {
                 const std::size_t c = std::size_t(y) * nx + x;
-                for (std::uint32_t i = start[c]; i < start[c + 1]; ++i)
-                    for (std::uint32_t j = i + 1; j < start[c + 1]; ++j) {
+                for (std::size_t i = start[c]; i < start[c + 1]; ++i)
+                    for (std::size_t j = i + 1; j < start[c + 1]; ++j) {
                         const Box &a = box[cell[i]], &b = box[cell[j]];
                         if (a.x1 < b.x0 || b.x1 < a.x0 || a.y1 < b.y0 || b.y1 < a.y0) continue;
                         // test a pair once: in the cell of its boxes' overlap corner
@@ -515,9 +527,20 @@ void apply_fixes(std::vector<MultiPolygon>& features, const CoverageCheck& check
             for (auto it = parent.find(p); it != parent.end() && !(it->second == p); it = parent.find(p)) p = it->second;
             return p;
         };
+        // no chains: a cluster spans at most twice the snap distance (a long run
+        // of close points is not one point)
+        std::unordered_map<XY, std::array<double, 4>, PointHash> extent;  // root -> box of its points
+        auto box_of = [&](const XY& r) {
+            const auto it = extent.find(r);
+            return it != extent.end() ? it->second : std::array<double, 4>{r.x, r.y, r.x, r.y};
+        };
         for (const auto& m : check.merges) {
             const XY a = find(m.a), b = find(m.b);
             if (a == b) continue;
+            const auto ea = box_of(a), eb = box_of(b);
+            const std::array<double, 4> e{std::min(ea[0], eb[0]), std::min(ea[1], eb[1]), std::max(ea[2], eb[2]), std::max(ea[3], eb[3])};
+            if (std::hypot(e[2] - e[0], e[3] - e[1]) > 2 * snap_of(a, b)) continue;
+            extent[std::tie(a.x, a.y) < std::tie(b.x, b.y) ? a : b] = e;
             const bool a_low = std::tie(a.x, a.y) < std::tie(b.x, b.y);
             parent[a_low ? b : a] = a_low ? a : b;
         }

@@ -382,7 +382,10 @@ MultiPolygon Coverage::merged(const std::vector<std::size_t>& features, double t
     const Impl& m = *impl_;
     // an arc walked both ways inside the group lies between two of its features
     std::map<std::uint32_t, int> net;
-    for (const auto f : features)
+    std::vector<std::size_t> fs = features;
+    std::sort(fs.begin(), fs.end());
+    fs.erase(std::unique(fs.begin(), fs.end()), fs.end());
+    for (const auto f : fs)
         for (const auto& ring : m.rings[f])
             for (const auto& u : ring) net[u.arc] += u.reversed ? -1 : 1;
     std::vector<std::vector<XY>> pieces;
@@ -402,12 +405,21 @@ MultiPolygon Coverage::merged(const std::vector<std::size_t>& features, double t
         used[i] = 1;
         Ring r = pieces[i];
         while (!(r.back() == r.front())) {
+            // where several pieces leave one node (groups touching at a corner),
+            // take the first clockwise from where we came from: the region stays on
+            // the left and the ring closes around it, no figure-8
+            const XY& at = r.back();
+            const XY& from = r[r.size() - 2];
+            const double back = std::atan2(from.y - at.y, from.x - at.x);
             std::size_t next = pieces.size();
-            for (auto [it, end] = by_start.equal_range(r.back()); it != end; ++it)
-                if (!used[it->second]) {
-                    next = it->second;
-                    break;
-                }
+            double best = INFINITY;
+            for (auto [it, end] = by_start.equal_range(at); it != end; ++it) {
+                if (used[it->second]) continue;
+                const XY& to = pieces[it->second][1];
+                double cw = back - std::atan2(to.y - at.y, to.x - at.x);
+                while (cw <= 0) cw += 2 * M_PI;
+                if (cw < best) best = cw, next = it->second;
+            }
             if (next == pieces.size()) break;  // not closed: cannot happen in a coverage
             used[next] = 1;
             r.insert(r.end(), pieces[next].begin() + 1, pieces[next].end());
@@ -429,11 +441,12 @@ MultiPolygon Coverage::merged(const std::vector<std::size_t>& features, double t
         return in;
     };
     for (auto& h : holes) {
+        // the middle of a hole's segment: on no outer ring (arcs are distinct), even
+        // where the hole touches it at every vertex
+        const XY mid{(h[0].x + h[1].x) / 2, (h[0].y + h[1].y) / 2};
         std::size_t best = out.size();
         for (std::size_t k = 0; k < out.size(); ++k) {
-            // a vertex of the hole not on this outer ring decides
-            const auto at = std::find_if(h.begin(), h.end(), [&](const XY& p) { return std::find(out[k][0].begin(), out[k][0].end(), p) == out[k][0].end(); });
-            if (at == h.end() || !inside(*at, out[k][0])) continue;
+            if (!inside(mid, out[k][0])) continue;
             if (best == out.size() || area2(out[k][0]) < area2(out[best][0])) best = k;
         }
         if (best < out.size()) out[best].push_back(std::move(h));
