@@ -26,6 +26,14 @@ using namespace wangge::test;
 
 namespace {
 
+/// z10 of the partitioned sample with these layers and, if given, a size limit in KB.
+RunResult build_z10(const fs::path& out, const std::string& layers, const std::string& max_kb = "") {
+    std::vector<std::string> args{"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(),
+                                  "--minzoom", "10", "--maxzoom", "10", "--layers", layers};
+    if (!max_kb.empty()) args.insert(args.end(), {"--max-tile-kb", max_kb});
+    return run_wangge(args);
+}
+
 geos::Geometry polygon_of(const tiles::Feature& f) {
     auto& g = geos::Context::local();
     std::string wkt = "MULTIPOLYGON(";
@@ -134,11 +142,8 @@ TEST_CASE("tiles: a tile over the size limit is simplified further, its features
           "[e2e][tiles]") {
     TempDir dir("tiles-limit");
     const auto a = dir / "a.pmtiles", b = dir / "b.pmtiles";
-    REQUIRE(run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", a.string(), "--minzoom", "10", "--maxzoom", "10",
-                        "--layers", "grids"})
-                .exit_code == 0);
-    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", b.string(), "--minzoom", "10",
-                               "--maxzoom", "10", "--layers", "grids", "--max-tile-kb", "40"});
+    REQUIRE(build_z10(a, "grids").exit_code == 0);
+    const auto r = build_z10(b, "grids", "40");
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.err, Catch::Contains("over 40 KB: simplified"));
@@ -158,11 +163,8 @@ TEST_CASE("tiles: a tile that simplifying cannot bring under the limit shows eac
           "[e2e][tiles]") {
     TempDir dir("tiles-merge");
     const auto a = dir / "a.pmtiles", b = dir / "b.pmtiles";
-    REQUIRE(run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", a.string(), "--minzoom", "10", "--maxzoom", "10",
-                        "--layers", "grids"})
-                .exit_code == 0);
-    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", b.string(), "--minzoom", "10",
-                               "--maxzoom", "10", "--layers", "grids,events", "--max-tile-kb", "60"});
+    REQUIRE(build_z10(a, "grids").exit_code == 0);
+    const auto r = build_z10(b, "grids,events", "60");
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.err, Catch::Contains("would vanish"));

@@ -10,6 +10,7 @@
 #include <wangge/csv.hpp>
 #include <wangge/error.hpp>
 #include <wangge/geos.hpp>
+#include <wangge/grids.hpp>
 #include <wangge/source.hpp>
 #include <wangge/store.hpp>
 #include <wangge/topology.hpp>
@@ -65,6 +66,12 @@ struct Source {
     std::map<std::string, std::vector<std::size_t>> members;  // group -> features
 };
 
+/// The village of a grid code (docs/codes.md); "" for a code of another form.
+std::string village_of(const std::string& grid) {
+    const auto gc = parse_grid_code(grid);
+    return gc ? gc->village : std::string();
+}
+
 /// Give a polygon layer its groups, from its features' properties.
 void set_groups(Source& s) {
     const bool grids = s.name == "grids";
@@ -76,9 +83,8 @@ void set_groups(Source& s) {
         for (const auto& [k, v] : s.props[f]) {
             const auto* str = std::get_if<std::string>(&v);
             if (!str) continue;
-            if (grids && k == "code" && str->size() >= 15 &&
-                std::all_of(str->begin(), str->begin() + 12, [](char ch) { return ch >= '0' && ch <= '9'; }))
-                g = str->substr(0, 12);  // the village code inside the grid code
+            if (grids && k == "code")
+                g = village_of(*str);
             else if (!grids && k == "parent")
                 g = *str;
         }
@@ -484,6 +490,18 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
 
     for (auto& s : sources)
         if (s.polygons) set_groups(s);
+    // event counts per grid, for aggregated tiles; and per village, at its lowest
+    // grid's label, for tiles whose grids are merged per village
+    std::map<std::string, std::int64_t> grid_events, village_events;
+    std::map<std::string, topology::XY> village_label;
+    for (const auto& s : sources)
+        if (s.name == "events")
+            for (const auto& g : s.grid_of)
+                if (!g.empty()) ++grid_events[g];
+    for (const auto& [g, n] : grid_events)
+        if (const auto v = village_of(g); !v.empty()) village_events[v] += n;
+    for (const auto& [g, label] : label_of)
+        if (const auto v = village_of(g); !v.empty()) village_label.emplace(v, label.first);
 
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int threads = std::clamp(opt.threads > 0 ? opt.threads : hw, 1, 64);
@@ -546,20 +564,6 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
             if (i == 0 || entries[i].tile != entries[i - 1].tile) starts.push_back(i);
         starts.push_back(entries.size());
         const std::size_t ntiles = starts.size() - 1;
-        // event counts per grid, for aggregated tiles
-        std::map<std::string, std::int64_t> grid_events;
-        for (const auto& s : sources)
-            if (s.name == "events")
-                for (const auto& g : s.grid_of)
-                    if (!g.empty()) ++grid_events[g];
-        // and per village (the grid code's first 12 digits), at its lowest grid's
-        // label: for tiles whose grids are merged per village
-        std::map<std::string, std::int64_t> village_events;
-        std::map<std::string, topology::XY> village_label;
-        for (const auto& [g, n] : grid_events)
-            if (g.size() >= 15) village_events[g.substr(0, 12)] += n;
-        for (const auto& [g, label] : label_of)
-            if (g.size() >= 15) village_label.emplace(g.substr(0, 12), label.first);
 
         std::atomic<std::size_t> next{0}, done{0};
         std::mutex note_mu;
@@ -602,9 +606,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                 Properties props = s.props[e.feature];
                                 if (agg && merge) {
                                     // grids merged per village: one count per village
-                                    const std::string& g = s.grid_of[e.feature];
-                                    if (g.size() < 15) continue;
-                                    const std::string v = g.substr(0, 12);
+                                    const std::string v = village_of(s.grid_of[e.feature]);
                                     const auto at = village_label.find(v);
                                     if (at == village_label.end() || !villages_done.insert(v).second) continue;
                                     p = at->second;
@@ -612,8 +614,8 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                 } else if (agg) {
                                     const std::string& g = s.grid_of[e.feature];
                                     if (g.empty() || !label_of.count(g)) continue;
-                                    p = label_of[g].first;
-                                    props = {{"grid", g}, {"count", grid_events[g]}};
+                                    p = label_of.at(g).first;
+                                    props = {{"grid", g}, {"count", grid_events.at(g)}};
                                 }
                                 const Point q = quantize(PointD{(p.x - minx) / size * extent, (maxy - p.y) / size * extent});
                                 if (q.x < 0 || q.y < 0 || q.x >= static_cast<int>(extent) || q.y >= static_cast<int>(extent)) continue;

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <numeric>
 #include <unordered_map>
+#include <utility>
 
 namespace wangge::topology {
 
@@ -86,16 +87,21 @@ struct Checker {
 
     explicit Checker(const std::vector<MultiPolygon>& f) : features(f), bad(f.size(), 0) {}
 
-    void flag(std::int32_t f, const std::string& why) {
+    /// The first problem found, for messages (formatted only then: fixes are many).
+    template <typename... Args>
+    void note(fmt::format_string<Args...> what, Args&&... args) {
+        if (first_problem.empty()) first_problem = fmt::format(what, std::forward<Args>(args)...);
+    }
+
+    void flag(std::int32_t f, const char* why) {
         if (f < 0) return;
         if (!bad[static_cast<std::size_t>(f)]) ++problems;
         bad[static_cast<std::size_t>(f)] = 1;
-        if (first_problem.empty()) first_problem = fmt::format("feature {}: {}", f, why);
+        note("feature {}: {}", f, why);
     }
     void flag_edge(const Edge& e, const char* why) {
-        if (first_problem.empty())
-            first_problem = fmt::format("feature {}: {}, at {:.9f} {:.9f} - {:.9f} {:.9f}", uses[e.first_use].feature, why, pts[e.lo].x,
-                                        pts[e.lo].y, pts[e.hi].x, pts[e.hi].y);
+        note("feature {}: {}, at {:.9f} {:.9f} - {:.9f} {:.9f}", uses[e.first_use].feature, why, pts[e.lo].x, pts[e.lo].y, pts[e.hi].x,
+             pts[e.hi].y);
         for (std::uint32_t k = e.first_use; k < e.first_use + e.uses; ++k) flag(uses[k].feature, why);
     }
 
@@ -261,8 +267,8 @@ struct Checker {
         for (const auto u : {e.lo, e.hi})
             for (const auto v : {f.lo, f.hi})
                 if (u != v && near(pts[u], pts[v])) {
-                    note(fmt::format("feature {}: a vertex a hair from one of feature {}, at {:.9f} {:.9f}", uses[e.first_use].feature,
-                                     uses[f.first_use].feature, pts[u].x, pts[u].y));
+                    note("feature {}: a vertex a hair from one of feature {}, at {:.9f} {:.9f}", uses[e.first_use].feature,
+                                     uses[f.first_use].feature, pts[u].x, pts[u].y);
                     merges.push_back({pts[u], pts[v]});
                     fixable = true;
                 }
@@ -270,8 +276,8 @@ struct Checker {
         for (const auto& [on, from] : {std::pair{&e, &f}, std::pair{&f, &e}})
             for (const auto v : {from->lo, from->hi})
                 if (lies_inside(*on, v)) {
-                    note(fmt::format("feature {}: a vertex of feature {} on its edge (T-junction), at {:.9f} {:.9f}", uses[on->first_use].feature,
-                                     uses[from->first_use].feature, pts[v].x, pts[v].y));
+                    note("feature {}: a vertex of feature {} on its edge (T-junction), at {:.9f} {:.9f}", uses[on->first_use].feature,
+                                     uses[from->first_use].feature, pts[v].x, pts[v].y);
                     splits.push_back({pts[on->lo], pts[on->hi], pts[v]});
                     fixable = true;
                 }
@@ -279,10 +285,6 @@ struct Checker {
             flag_edge(e, "an edge crossing another one");
             flag_edge(f, "an edge crossing another one");
         }
-    }
-
-    void note(std::string&& what) {
-        if (first_problem.empty()) first_problem = std::move(what);
     }
 
     // --- around each vertex, the sides of consecutive edges agree ----------------
@@ -340,7 +342,7 @@ struct Checker {
             if (deg == 2) {
                 const Incident &a = inc[inc_start[v]], &b = inc[inc_start[v] + 1];
                 if (a.left != b.right || b.left != a.right) {
-                    note(fmt::format("feature {}: overlapping feature {} at a vertex, at {:.9f} {:.9f}", a.left, b.right, pts[v].x, pts[v].y));
+                    note("feature {}: overlapping feature {} at a vertex, at {:.9f} {:.9f}", a.left, b.right, pts[v].x, pts[v].y);
                     for (auto f : {a.left, a.right, b.left, b.right}) flag(f, "overlapping another feature at a vertex");
                 }
                 continue;
@@ -356,7 +358,7 @@ struct Checker {
             for (std::size_t k = 0; k < around.size(); ++k) {
                 const Incident &a = around[k], &b = around[(k + 1) % around.size()];
                 if (a.left != b.right) {
-                    note(fmt::format("feature {}: overlapping feature {} at a vertex, at {:.9f} {:.9f}", a.left, b.right, pts[v].x, pts[v].y));
+                    note("feature {}: overlapping feature {} at a vertex, at {:.9f} {:.9f}", a.left, b.right, pts[v].x, pts[v].y);
                     for (auto f : {a.left, b.right}) flag(f, "overlapping another feature at a vertex");
                 }
             }
@@ -450,11 +452,11 @@ struct Checker {
         }
         for (const auto& [f, w] : winding)
             if (w != (f == outside ? 1 : 0)) {
-                note(fmt::format("feature {}: inside feature {} (overlap), at {:.9f} {:.9f}", inside, f, c.x, c.y));
+                note("feature {}: inside feature {} (overlap), at {:.9f} {:.9f}", inside, f, c.x, c.y);
                 for (auto g : {f, outside, inside}) flag(g, "inside another feature (overlap)");
             }
         if (outside != -1 && !winding.count(outside)) {
-            note(fmt::format("feature {}: a hole outside its own polygon, at {:.9f} {:.9f}", outside, c.x, c.y));
+            note("feature {}: a hole outside its own polygon, at {:.9f} {:.9f}", outside, c.x, c.y);
             flag(outside, "a hole outside its own polygon");
         }
     }
@@ -549,7 +551,7 @@ void apply_fixes(std::vector<MultiPolygon>& features, const CoverageCheck& check
                 for (auto& ring : poly) {
                     Ring out;
                     for (const auto& p : ring) {
-                        const XY q = parent.count(p) ? find(p) : p;
+                        const XY q = find(p);
                         if (out.empty() || !(out.back() == q)) out.push_back(q);
                     }
                     ring = std::move(out);

@@ -206,12 +206,10 @@ Coverage::Coverage(const std::vector<std::vector<unsigned char>>& wkbs, Build bu
     }
     std::vector<std::size_t> all(n);
     std::iota(all.begin(), all.end(), std::size_t{0});
-    // node `which` again with GEOS, from their input geometry
-    auto renode = [&](std::vector<MultiPolygon>& fs, const std::vector<std::size_t>& which) { node_features(g, geoms, wkbs, which, fs); };
     Method& m = impl_->method;
     if (build == Build::node_all) {
         m.name = "noded";
-        renode(features, all);
+        node_features(g, geoms, wkbs, all, features);
     } else {
         // points a hair apart merged, T-junction vertices inserted into the
         // neighbour's edge: no new coordinates; a few rounds, as a fix can reveal
@@ -238,7 +236,7 @@ Coverage::Coverage(const std::vector<std::vector<unsigned char>>& wkbs, Build bu
             std::vector<std::size_t> at_fault = check.bad;
             for (int round = 0; round < 4 && at_fault.size() <= n / 2; ++round) {
                 std::vector<MultiPolygon> repaired = features;
-                renode(repaired, at_fault);
+                node_features(g, geoms, wkbs, at_fault, repaired);  // from their input geometry
                 std::size_t fixed = 0;
                 const CoverageCheck again = settle(repaired, fixed);
                 if (again.clean) {
@@ -257,7 +255,7 @@ Coverage::Coverage(const std::vector<std::vector<unsigned char>>& wkbs, Build bu
         if (m.name.empty()) {
             m.name = "noded";
             m.fixed = m.renoded = 0;
-            renode(features, all);
+            node_features(g, geoms, wkbs, all, features);
         }
     }
     for (auto& f : features) f = project(f);
