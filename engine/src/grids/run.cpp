@@ -8,6 +8,7 @@
 #include "wangge/events.hpp"
 #include "wangge/geos.hpp"
 #include "wangge/store.hpp"
+#include "wangge/testpoint.hpp"
 
 #include <fmt/format.h>
 
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <exception>
 #include <map>
+#include <optional>
 #include <thread>
 
 namespace wangge {
@@ -182,6 +184,13 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
         if (!pc.ok() || pc.code != opt.scope) throw usage_error(fmt::format("'{}' is not a county, township or village code", opt.scope));
     }
 
+    // Everything the partition depends on (villages, households, barriers, the
+    // current grids and the serials already used) is read inside the write
+    // transaction, so a second writer waits for it instead of working from a store
+    // that changes under it. A dry run writes nothing and takes no write lock.
+    std::optional<Store::Transaction> tx;
+    if (!opt.dry_run) tx.emplace(store);
+
     // --- villages
     std::vector<VillageJob> jobs;
     {
@@ -287,6 +296,7 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
             maxs.reset();
         }
     }
+    pause_point("partition:inputs-read");
 
     // --- partition in parallel; the calling thread works too and reports progress
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -373,8 +383,7 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
         for (const auto& n : p.notes) rep.notes.push_back(fmt::format("village {}: {}", p.village_code, n));
     }
 
-    if (!opt.dry_run) {
-        Store::Transaction tx(store);
+    if (tx) {
         const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
         Statement run = store.prepare(
             "INSERT INTO partition_runs(started_at, scope, settings, villages, grids, kept, added, retired) "
@@ -445,7 +454,7 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
             if (moved) changed.push_back(jobs[i].input.wkb);
         }
         rep.events_reassigned = reassign_events_within(store, changed).changed;
-        tx.commit();
+        tx->commit();
     }
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return rep;
