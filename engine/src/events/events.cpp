@@ -502,10 +502,12 @@ ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned cha
                             x0, y0, x1, y1);
     }
     const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
-    // Also any event whose grid is no longer current, wherever it is.
-    Statement sel = store.prepare("SELECT id, X(geom), Y(geom), coalesce(grid_code, ''), uncovered FROM events" + where +
+    // Also any event whose grid is no longer current, wherever it is, and every
+    // event in no grid: its nearest grid may be one that changed (they are few).
+    Statement sel = store.prepare("SELECT id, X(geom), Y(geom), coalesce(grid_code, ''), uncovered, "
+                                  "coalesce(nearest_grid, ''), nearest_m FROM events" + where +
                                   (areas ? " OR (grid_code IS NOT NULL AND grid_code NOT IN "
-                                           "(SELECT code FROM grids WHERE valid_to IS NULL))"
+                                           "(SELECT code FROM grids WHERE valid_to IS NULL)) OR uncovered = 1"
                                          : ""));
     Statement upd = store.prepare(
         "UPDATE events SET grid_code = ?, uncovered = ?, nearest_grid = ?, nearest_m = ?, assigned_at = ? WHERE id = ?");
@@ -516,16 +518,20 @@ ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned cha
         const std::string code = gi >= 0 ? index.code(gi) : std::string();
         if (gi >= 0) ++rep.assigned;
         else ++rep.uncovered;
-        if (code == sel.text(3) && (gi >= 0) == (sel.int64(4) == 0)) continue;
-        ++rep.changed;
+        const bool was_uncovered = sel.int64(4) != 0;
         if (gi >= 0) {
+            if (code == sel.text(3) && !was_uncovered) continue;
             upd.bind(1, code).bind(2, std::int64_t{0}).bind_null(3).bind_null(4);
         } else {
+            // still in no grid: the nearest grid and its distance are checked too
             const auto [n, d] = index.nearest(x, y);
+            const std::string near = n >= 0 ? index.code(n) : std::string();
+            if (was_uncovered && near == sel.text(5) && !sel.is_null(6) && std::abs(sel.real(6) - d) < 1e-3) continue;
             upd.bind_null(1).bind(2, std::int64_t{1});
-            if (n >= 0) upd.bind(3, index.code(n)).bind(4, d);
+            if (n >= 0) upd.bind(3, near).bind(4, d);
             else upd.bind_null(3).bind_null(4);
         }
+        ++rep.changed;
         upd.bind(5, now).bind(6, sel.int64(0)).run();
     }
     return rep;
