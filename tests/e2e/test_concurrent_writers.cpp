@@ -29,8 +29,10 @@ std::string race(const TempDir& dir, const std::string& at, const std::string& f
     return r.out;
 }
 
+/// The command line of the wangge binary; it waits for the other writer as long as
+/// a slow (sanitizer) build may need.
 std::string cli(const std::vector<std::string>& args) {
-    std::string s = q(WANGGE_BIN);
+    std::string s = q(WANGGE_BIN) + " --wait 300";
     for (const auto& a : args) s += " " + q(a);
     return s;
 }

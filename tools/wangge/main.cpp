@@ -3,6 +3,7 @@
 #include "cli.hpp"
 
 #include <wangge/error.hpp>
+#include <wangge/store.hpp>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,10 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("wangge ") + WANGGE_VERSION);
     cli::Globals globals;
     app.add_option("--db", globals.db, "Store file (SpatiaLite)")->capture_default_str()->envname("WANGGE_DB");
+    double wait_s = 10;
+    app.add_option("--wait", wait_s, "Seconds to wait for another process writing the store before giving up")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 86400.0));
     app.add_flag("-q,--quiet", globals.quiet, "Print only errors");
     app.add_flag("-v,--verbose", globals.verbose, "Print every warning in full");
     app.require_subcommand(1);
@@ -68,7 +73,7 @@ int main(int argc, char** argv) {
     CLI::App* import_cmd = app.get_subcommand("import");
     for (int i = 1; i + 1 < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--db") {
+        if (a == "--db" || a == "--wait") {
             ++i;
             continue;
         }
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
         return app.exit(e) == 0 ? 0 : cli::usage;
     }
     try {
+        Store::set_wait(wait_s);
         return action ? action() : cli::usage;
     } catch (const usage_error& e) {
         fmt::print(stderr, "wangge: {}\n", e.what());

@@ -80,6 +80,10 @@ public:
     std::int64_t query_int(std::string_view sql);
 
     sqlite3* handle() const noexcept { return db_; }
+
+    /// How long a store opened from now on waits for another connection's write
+    /// lock before failing (default 10 s). For the CLI's `--wait SECONDS`.
+    static void set_wait(double seconds);
     [[noreturn]] void fail(std::string_view what) const;
 
     /// RAII transaction: rolls back unless commit() is called. Not nestable.
@@ -103,6 +107,7 @@ private:
     std::filesystem::path path_;
     sqlite3* db_ = nullptr;
     void* spatialite_cache_ = nullptr;
+    static int wait_ms_;
 };
 
 } // namespace wangge

@@ -111,7 +111,7 @@ Store::Store(const std::filesystem::path& path, Mode mode) : path_(path) {
         db_ = nullptr;
         throw store_error(fmt::format("{}: cannot open store: {}", path.string(), msg));
     }
-    sqlite3_busy_timeout(db_, 10000);
+    sqlite3_busy_timeout(db_, wait_ms_);
     spatialite_cache_ = spatialite_alloc_connection();
     spatialite_init_ex(db_, spatialite_cache_, 0);
     try {
@@ -191,6 +191,13 @@ void Store::migrate() {
         exec(fmt::format("PRAGMA user_version = {}", v + 1));
         tx.commit();
     }
+}
+
+int Store::wait_ms_ = 10000;
+
+void Store::set_wait(double seconds) {
+    if (!(seconds >= 0) || seconds > 86400) throw usage_error(fmt::format("--wait {}: give seconds between 0 and 86400", seconds));
+    wait_ms_ = static_cast<int>(seconds * 1000);
 }
 
 // -------------------------------------------------------------- Transaction
