@@ -32,7 +32,13 @@ void print_findings(const char* kind, const ImportReport& r, const std::vector<F
 }
 
 
+constexpr const char* allow_ballpark_help =
+    "Import even when the CRS reaches CGCS2000 only by a ballpark datum shift, or one of unknown accuracy or worse "
+    "than 1 m (NAD27, Beijing 1954, Xian 1980...), with a warning; by default such a file is refused";
+
 int report_inputs(Registry& reg, const InputImportReport& r, const char* what, const std::string& total) {
+    if (!reg.globals.quiet)
+        for (const auto& w : r.warnings) fmt::print(stderr, "warning: {}: {}\n", r.file, w);
     const std::size_t limit = reg.globals.verbose ? r.rejects.size() : std::min<std::size_t>(r.rejects.size(), 20);
     for (std::size_t i = 0; i < limit; ++i) fmt::print(stderr, "rejected: {}: {}\n", r.file, r.rejects[i]);
     if (limit < r.rejects.size()) fmt::print(stderr, "rejected: ... and {} more (--verbose)\n", r.rejects.size() - limit);
@@ -41,8 +47,8 @@ int report_inputs(Registry& reg, const InputImportReport& r, const char* what, c
         return input_rejected;
     }
     if (!reg.globals.quiet)
-        fmt::print("{}: CRS {}, text {}\nimported {} {} ({}) into {}\n", r.file, r.crs, r.encoding, r.imported, what,
-                   total, reg.globals.db);
+        fmt::print("{}: CRS {} (to CGCS2000: {}), text {}\nimported {} {} ({}) into {}\n", r.file, r.crs,
+                   r.crs_operation, r.encoding, r.imported, what, total, reg.globals.db);
     return ok;
 }
 
@@ -76,6 +82,7 @@ void add_import(CLI::App& app, Registry& reg) {
     j->add_option("--s-srs", opt->source.s_srs,
                   "Source CRS, overriding the file's (EPSG:4549, a .prj file, WKT or PROJ string); required when "
                   "the file has none");
+    j->add_flag("--allow-ballpark", opt->source.allow_ballpark, allow_ballpark_help);
     j->add_option("--encoding", opt->source.encoding,
                   "Text encoding of the attributes (GBK, GB18030, UTF-8...); default: the file's .cpg, else "
                   "detected (UTF-8 if valid, else GB18030)");
@@ -111,7 +118,8 @@ void add_import(CLI::App& app, Registry& reg) {
             if (show_warnings) print_findings("warning", r, r.warnings, reg.globals.verbose);
             print_findings("rejected", r, r.rejects, reg.globals.verbose);
             if (!reg.globals.quiet) {
-                fmt::print("{}: {}, CRS {}, text {}\n", r.file, r.driver, r.crs, r.encoding);
+                fmt::print("{}: {}, CRS {} (to CGCS2000: {}), text {}\n", r.file, r.driver, r.crs, r.crs_operation,
+                           r.encoding);
                 fmt::print("read {} features: {} accepted ({} counties, {} townships, {} villages), {} repaired, {} "
                            "rejected, {} warnings\n",
                            r.read, r.counties + r.townships + r.villages, r.counties, r.townships, r.villages,
@@ -144,6 +152,7 @@ void add_import(CLI::App& app, Registry& reg) {
     h->add_option("--layer", hopt->source.layer, "Layer to read, for files with several");
     h->add_option("--count-field", hopt->count_field, "Field with the number of households")->capture_default_str();
     h->add_option("--s-srs", hopt->source.s_srs, "Source CRS, overriding the file's");
+    h->add_flag("--allow-ballpark", hopt->source.allow_ballpark, allow_ballpark_help);
     h->add_option("--encoding", hopt->source.encoding, "Text encoding of the attributes");
     h->add_flag("--replace", hopt->replace, "Replace the household points already in the store");
     h->callback([&reg, hopt, hfile] {
@@ -163,6 +172,7 @@ void add_import(CLI::App& app, Registry& reg) {
     b->add_option("--kind-field", bopt->kind_field, "Field with the kind (road, river, railway); optional")->capture_default_str();
     b->add_option("--name-field", bopt->name_field, "Field with the name; optional")->capture_default_str();
     b->add_option("--s-srs", bopt->source.s_srs, "Source CRS, overriding the file's");
+    b->add_flag("--allow-ballpark", bopt->source.allow_ballpark, allow_ballpark_help);
     b->add_option("--encoding", bopt->source.encoding, "Text encoding of the attributes");
     b->add_flag("--replace", bopt->replace, "Replace the barrier lines already in the store");
     b->callback([&reg, bopt, bfile] {

@@ -8,6 +8,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -19,6 +22,21 @@ double quantile(std::vector<double> v, double q) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
     return v[static_cast<std::size_t>(q * double(v.size() - 1) + 0.5)];
+}
+
+/// A usage error (exit 2) when `path` cannot be written, found before the store is
+/// touched: a bad output path never leaves grids written and the command failed.
+/// A file that did not exist is not left behind by the check.
+void check_output_path(const std::string& path, std::string_view option) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw usage_error(fmt::format("{} {}: is a directory, not a file", option, path));
+    const bool existed = std::filesystem::exists(path, ec);
+    {
+        std::ofstream probe(path, std::ios::app);
+        if (!probe) throw usage_error(fmt::format("{} {}: cannot be written: {}", option, path, std::strerror(errno)));
+    }
+    if (!existed) std::filesystem::remove(path, ec);
 }
 
 } // namespace
@@ -47,6 +65,8 @@ void add_partition(CLI::App& app, Registry& reg) {
         ->capture_default_str();
     p->add_option("--rural-area-km2", opt->policy.rural_area_km2, "... in a village without household data")->capture_default_str();
     p->add_option("--dedicated", *dedicated, "Polygons (schools, hospitals, parks, markets) that become dedicated grids (专属网格)");
+    p->add_flag("--allow-ballpark", opt->allow_ballpark,
+                "Read the dedicated areas even when their CRS reaches CGCS2000 only by a ballpark datum shift");
     p->add_option("--dedicated-name-field", opt->dedicated_name_field, "Name field of the dedicated areas")->capture_default_str();
     p->add_option("--beidou-level", opt->beidou_level, "Level of the BeiDou grid code of each grid's interior point (1-10)")
         ->capture_default_str();
@@ -66,6 +86,7 @@ void add_partition(CLI::App& app, Registry& reg) {
             need_len(*township, 9, "--township");
             need_len(*county, 6, "--county");
             opt->dedicated_file = *dedicated;
+            if (!report_file->empty()) check_output_path(*report_file, "--report");
             Store store(reg.globals.db, Store::Mode::must_exist);
             PartitionReport r;
             {
@@ -87,6 +108,13 @@ void add_partition(CLI::App& app, Registry& reg) {
                 fmt::print("households: {} in all, {:.1f} per grid; {} of {} grids ({:.1f}%) inside their size band\n",
                            r.households, r.grids ? double(r.households) / r.grids : 0.0, r.in_band,
                            r.grids - r.dedicated, r.grids ? 100.0 * r.in_band / std::max(1, r.grids - r.dedicated) : 0.0);
+                if (r.overlap_points)
+                    fmt::print("households: {} points ({} households) lie where villages overlap; each is counted "
+                               "once, in the village with the lowest code\n",
+                               r.overlap_points, r.overlap_households);
+                if (r.outside_points)
+                    fmt::print("households: {} points ({} households) lie in no village and are in no grid\n",
+                               r.outside_points, r.outside_households);
                 if (!r.deviation.empty())
                     fmt::print("deviation from target: median {:+.1f}%, 5th pct {:+.1f}%, 95th pct {:+.1f}%, worst "
                                "{:+.1f}% / {:+.1f}%\n",

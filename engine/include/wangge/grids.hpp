@@ -11,6 +11,7 @@
 #pragma once
 
 #include "wangge/codes.hpp"
+#include "wangge/coverage_index.hpp"
 #include "wangge/partition.hpp"
 #include "wangge/source.hpp"
 
@@ -41,6 +42,8 @@ struct BarrierImportOptions {
 
 struct InputImportReport {
     std::string file, crs, encoding;
+    std::string crs_operation;                       ///< how coordinates reached CGCS2000, with its accuracy
+    std::vector<std::string> warnings;               ///< about the whole file
     std::int64_t read = 0, imported = 0, total = 0;  ///< total: households summed, or barrier length in m
     std::vector<std::string> rejects;                ///< "feature N: reason"
 };
@@ -52,6 +55,18 @@ InputImportReport import_households(Store& store, const HouseholdImportOptions& 
 /// Barrier lines: roads, rivers, railways. Same rules; a file of points or polygons is refused.
 InputImportReport import_barriers(Store& store, const BarrierImportOptions& options);
 
+/// The household points of villages, each point in exactly one village by the rule
+/// events use for grids (docs/codes.md): inside one village, that village; on an
+/// edge, the half-open rule; where villages overlap, the lowest village code (every
+/// village of the store near the given ones takes part, so a run over some villages
+/// gives a point the same village as a run over all).
+struct VillageHouseholds {
+    std::vector<std::vector<HouseholdPoint>> points;          ///< per given village, in the order given
+    std::int64_t overlap_points = 0, overlap_households = 0;  ///< of those, inside two or more villages
+    std::int64_t outside_points = 0, outside_households = 0;  ///< within their extent but in no village
+};
+VillageHouseholds households_by_village(Store& store, const std::vector<CoverageIndex::Polygon>& villages);
+
 // ------------------------------------------------------------ partition
 
 struct PartitionOptions {
@@ -62,6 +77,7 @@ struct PartitionOptions {
     int threads = 0;                      ///< 0: hardware concurrency
     int beidou_level = 8;
     bool dry_run = false;
+    bool allow_ballpark = false;          ///< read dedicated areas even by a ballpark datum shift (SourceOptions)
 };
 
 /// What happened to one code in a run.
@@ -97,6 +113,9 @@ struct PartitionReport {
     std::vector<std::string> notes;
     std::int64_t run_id = 0;
     std::int64_t events_reassigned = 0;    ///< events that moved to another grid (or out of all)
+    /// Household points inside two or more villages (each counted once, in the lowest
+    /// code), and points in no village (in no grid).
+    std::int64_t overlap_points = 0, overlap_households = 0, outside_points = 0, outside_households = 0;
     double seconds = 0;
     int threads = 0;
 };

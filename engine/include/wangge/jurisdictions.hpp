@@ -53,6 +53,7 @@ struct ImportReport {
     std::string file;
     std::string driver;
     std::string crs;
+    std::string crs_operation;  ///< how coordinates reached CGCS2000, with its accuracy
     std::string encoding;
     std::int64_t read = 0;
     std::int64_t imported = 0;   ///< written (new + replaced)

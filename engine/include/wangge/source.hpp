@@ -3,7 +3,16 @@
 // Every importer (jurisdictions now; households, barriers and events later) reads
 // through VectorSource, which settles three things once per file:
 //  * CRS: from the file (.prj, embedded), or `s_srs`; a file without one is refused.
-//    Geometry is transformed to CGCS2000 lon/lat (EPSG:4490), x = lon, y = lat.
+//    Geometry is transformed to CGCS2000 lon/lat (EPSG:4490), x = lon, y = lat, by
+//    one coordinate operation for the whole file: the first PROJ offers for the
+//    file's extent. An operation that is only a ballpark offset (PROJ knows no real
+//    datum shift: NAD27, Beijing 1954, Xian 1980... to CGCS2000), or whose accuracy
+//    is unknown or worse than 1 m, refuses the file (input_error naming the file,
+//    the CRS, the operation and its accuracy) unless `allow_ballpark`, which turns
+//    it into a warning. Projections alone (UTM, Gauss-Kruger, Web Mercator) are
+//    exact; WGS 84 and CGCS2000 are taken as the same datum by convention (PROJ
+//    offers only a zero ballpark offset between them; they agree within about a
+//    metre in China), so WGS 84 data passes.
 //  * Text encoding: `encoding` if given; else the file's own (.cpg / DBF language
 //    id / format rules); a Shapefile with neither is scanned and read as UTF-8 if
 //    every value is valid UTF-8, else as GB18030 (GBK). Text is always UTF-8 here.
@@ -19,11 +28,25 @@
 
 namespace wangge {
 
+class Store;
+
 struct SourceOptions {
     std::filesystem::path file;
     std::string layer;      ///< layer name; empty: the first (only) layer
     std::string s_srs;      ///< override the source CRS (EPSG:4549, a .prj path, WKT, PROJ string)
     std::string encoding;   ///< override the text encoding (GBK, GB18030, UTF-8, CP936...)
+    bool allow_ballpark = false;  ///< accept a ballpark / unknown / worse than 1 m datum transformation, warning
+};
+
+/// The coordinate operation a source is read with, recorded with each import.
+struct CrsOperation {
+    std::string description;     ///< PROJ's name, e.g. "Inverse of 3-degree Gauss-Kruger CM 120E"
+    double accuracy_m = 0;       ///< as PROJ states it (conversions: 0); -1 when unknown
+    bool ballpark = false;       ///< a ballpark offset: no real datum transformation
+    bool by_convention = false;  ///< WGS 84 <-> CGCS2000: would be refused, taken as exact
+    bool refused() const noexcept { return !by_convention && (ballpark || accuracy_m < 0 || accuracy_m > 1.0); }
+    /// "0 m", "0.5 m", "unknown (a ballpark offset)", "exact by convention (WGS 84 = CGCS2000)"
+    std::string accuracy_text() const;
 };
 
 struct SourceFeature {
@@ -59,12 +82,24 @@ public:
     const std::string& crs_description() const noexcept { return crs_description_; }
     /// The encoding used for text ("UTF-8", "GB18030 (detected)", "GBK (.cpg)"...).
     const std::string& encoding_description() const noexcept { return encoding_description_; }
+    /// How coordinates reach CGCS2000 ("none" when the file is in it already).
+    const CrsOperation& crs_operation() const noexcept { return operation_; }
+    /// Warnings about the whole file (a ballpark transformation let through).
+    const std::vector<std::string>& warnings() const noexcept { return warnings_; }
 
 private:
+    void choose_operation(const SourceOptions& options);
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::vector<std::string> field_names_;
     std::string file_name_, driver_, crs_description_, encoding_description_;
+    CrsOperation operation_;
+    std::vector<std::string> warnings_;
 };
+
+/// Record on an import run (import_runs row `import_id`) the source CRS and the
+/// coordinate operation the file was read with, and its accuracy.
+void record_source_crs(Store& store, std::int64_t import_id, const VectorSource& source);
 
 } // namespace wangge

@@ -1,15 +1,21 @@
 // Inputs of partitioning: household points and barrier lines, read through
-// VectorSource (CRS, encoding) and written in one transaction, or not at all.
+// VectorSource (CRS, encoding) and written in one transaction, or not at all; and
+// the household points of each village, each point in exactly one village.
 #include "wangge/grids.hpp"
 
+#include "wangge/coverage_index.hpp"
 #include "wangge/error.hpp"
 #include "wangge/geos.hpp"
 #include "wangge/store.hpp"
 
+#include <boost/geometry.hpp>
+#include <boost/geometry/index/rtree.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 
 namespace wangge {
 
@@ -43,6 +49,8 @@ InputImportReport import_households(Store& store, const HouseholdImportOptions& 
     report.file = src.file_name();
     report.crs = src.crs_description();
     report.encoding = src.encoding_description();
+    report.crs_operation = src.crs_operation().description + ", accuracy " + src.crs_operation().accuracy_text();
+    report.warnings = src.warnings();
     const int count_idx = src.require_field(opt.count_field, "--count-field");
     struct Row {
         std::int64_t fid, n;
@@ -90,6 +98,7 @@ InputImportReport import_households(Store& store, const HouseholdImportOptions& 
     Store::Transaction tx(store);
     if (opt.replace) store.exec("DELETE FROM households");
     const auto run = start_run(store, "households", report.file, "count_field=" + opt.count_field);
+    record_source_crs(store, run, src);
     Statement ins = store.prepare(
         "INSERT INTO households(households, source_file, source_feature, import_id, geom) "
         "VALUES (?, ?, ?, ?, GeomFromWKB(?, 4490))");
@@ -110,6 +119,8 @@ InputImportReport import_barriers(Store& store, const BarrierImportOptions& opt)
     report.file = src.file_name();
     report.crs = src.crs_description();
     report.encoding = src.encoding_description();
+    report.crs_operation = src.crs_operation().description + ", accuracy " + src.crs_operation().accuracy_text();
+    report.warnings = src.warnings();
     const auto kind_idx = src.field_index(opt.kind_field);
     const auto name_idx = src.field_index(opt.name_field);
     struct Row {
@@ -151,6 +162,7 @@ InputImportReport import_barriers(Store& store, const BarrierImportOptions& opt)
     Store::Transaction tx(store);
     if (opt.replace) store.exec("DELETE FROM barriers");
     const auto run = start_run(store, "barriers", report.file, "kind_field=" + opt.kind_field);
+    record_source_crs(store, run, src);
     Statement ins = store.prepare(
         "INSERT INTO barriers(kind, name, source_file, source_feature, import_id, geom) "
         "VALUES (?, ?, ?, ?, ?, CastToMultiLineString(GeomFromWKB(?, 4490)))");
@@ -165,6 +177,88 @@ InputImportReport import_barriers(Store& store, const BarrierImportOptions& opt)
     finish_run(store, run, report.imported, 0);
     tx.commit();
     return report;
+}
+
+VillageHouseholds households_by_village(Store& store, const std::vector<CoverageIndex::Polygon>& villages) {
+    namespace bg = boost::geometry;
+    namespace bgi = boost::geometry::index;
+    using BPoint = bg::model::point<double, 2, bg::cs::cartesian>;
+    using Box = bg::model::box<BPoint>;
+    auto& g = geos::Context::local();
+    VillageHouseholds out;
+    out.points.resize(villages.size());
+    if (villages.empty()) return out;
+    auto envelope = [&](const std::vector<unsigned char>& wkb) {
+        auto geom = g.from_wkb(wkb.data(), wkb.size());
+        double x0, y0, x1, y1;
+        GEOSGeom_getXMin_r(g.handle(), geom.get(), &x0);
+        GEOSGeom_getYMin_r(g.handle(), geom.get(), &y0);
+        GEOSGeom_getXMax_r(g.handle(), geom.get(), &x1);
+        GEOSGeom_getYMax_r(g.handle(), geom.get(), &y1);
+        return Box(BPoint(x0, y0), BPoint(x1, y1));
+    };
+    Box extent = envelope(villages.front().wkb);
+    std::map<std::string, std::size_t> wanted;
+    for (std::size_t i = 0; i < villages.size(); ++i) {
+        bg::expand(extent, envelope(villages[i].wkb));
+        wanted.emplace(villages[i].code, i);
+    }
+    const double minx = extent.min_corner().get<0>(), miny = extent.min_corner().get<1>();
+    const double maxx = extent.max_corner().get<0>(), maxy = extent.max_corner().get<1>();
+    // Every village of the store near the ones asked for, in code order: a point
+    // where a village of the run overlaps one outside it goes by the same rule.
+    std::vector<CoverageIndex::Polygon> all;
+    {
+        Statement st = store.prepare(
+            "SELECT code, AsBinary(geom) FROM jurisdictions WHERE level = 'village' AND "
+            "MbrIntersects(geom, BuildMbr(?, ?, ?, ?, 4490)) ORDER BY code");
+        st.bind(1, minx).bind(2, miny).bind(3, maxx).bind(4, maxy);
+        while (st.step()) all.push_back({st.text(0), st.blob(1)});
+    }
+    for (const auto& v : villages)  // villages not (yet) in the store still count
+        if (std::none_of(all.begin(), all.end(), [&](const CoverageIndex::Polygon& p) { return p.code == v.code; }))
+            all.push_back(v);
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.code < b.code; });
+    const CoverageIndex index(all);
+    bgi::rtree<std::pair<Box, std::uint32_t>, bgi::rstar<16>> boxes;
+    std::vector<geos::Prepared> prepared(all.size());
+    std::vector<geos::Geometry> geoms;
+    for (std::uint32_t i = 0; i < all.size(); ++i) {
+        boxes.insert({envelope(all[i].wkb), i});
+        geoms.push_back(g.from_wkb(all[i].wkb.data(), all[i].wkb.size()));
+    }
+    std::vector<std::pair<Box, std::uint32_t>> hits;
+    Statement st = store.prepare(
+        "SELECT X(geom), Y(geom), households FROM households WHERE X(geom) BETWEEN ? AND ? AND Y(geom) BETWEEN ? AND ? "
+        "ORDER BY id");
+    st.bind(1, minx).bind(2, maxx).bind(3, miny).bind(4, maxy);
+    while (st.step()) {
+        const HouseholdPoint p{st.real(0), st.real(1), st.int64(2)};
+        const int at = index.locate(p.lon, p.lat);
+        if (at < 0) {
+            ++out.outside_points;
+            out.outside_households += p.households;
+            continue;
+        }
+        const auto it = wanted.find(index.code(at));
+        if (it == wanted.end()) continue;  // another village's, outside this run
+        out.points[it->second].push_back(p);
+        // inside two or more villages: an overlap, settled by the lowest code
+        hits.clear();
+        boxes.query(bgi::intersects(BPoint(p.lon, p.lat)), std::back_inserter(hits));
+        if (hits.size() < 2) continue;
+        auto pt = g.own(GEOSGeom_createPointFromXY_r(g.handle(), p.lon, p.lat), "point");
+        int holders = 0;
+        for (const auto& [box, i] : hits) {
+            if (!prepared[i]) prepared[i] = g.prepare(geoms[i].get());
+            holders += GEOSPreparedContains_r(g.handle(), prepared[i].get(), pt.get()) == 1;
+        }
+        if (holders >= 2) {
+            ++out.overlap_points;
+            out.overlap_households += p.households;
+        }
+    }
+    return out;
 }
 
 } // namespace wangge

@@ -213,18 +213,13 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
                                             : fmt::format("no villages under {} in the store", opt.scope));
     }
 
-    // --- inputs: households sorted by longitude for range lookups; barriers and
-    // dedicated areas with their envelopes
-    struct Pt {
-        double lon, lat;
-        std::int64_t n;
-    };
-    std::vector<Pt> households;
+    // --- inputs: each household point in exactly one village (lowest code where
+    // villages overlap); barriers and dedicated areas with their envelopes
+    VillageHouseholds households;
     {
-        Statement st = store.prepare("SELECT X(geom), Y(geom), households FROM households");
-        while (st.step()) households.push_back({st.real(0), st.real(1), st.int64(2)});
-        std::sort(households.begin(), households.end(),
-                  [](const Pt& a, const Pt& b) { return std::tie(a.lon, a.lat, a.n) < std::tie(b.lon, b.lat, b.n); });
+        std::vector<CoverageIndex::Polygon> villages;
+        for (const auto& j : jobs) villages.push_back({j.input.code, j.input.wkb});
+        households = households_by_village(store, villages);
     }
     struct Env {
         double minx, miny, maxx, maxy;
@@ -249,10 +244,13 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
         }
     }
     std::vector<std::pair<Env, DedicatedArea>> dedicated;
+    std::vector<std::string> source_notes;
     if (!opt.dedicated_file.empty()) {
         SourceOptions so;
         so.file = opt.dedicated_file;
+        so.allow_ballpark = opt.allow_ballpark;
         VectorSource src(so);
+        for (const auto& w : src.warnings()) source_notes.push_back(fmt::format("{}: {}", src.file_name(), w));
         const auto name_idx = src.field_index(opt.dedicated_name_field);
         SourceFeature f;
         while (src.next(f)) {
@@ -277,12 +275,10 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
             "SELECT id, code, serial, households, AsBinary(geom) FROM grids WHERE village_code = ? AND valid_to IS NULL "
             "ORDER BY serial");
         Statement maxs = store.prepare("SELECT coalesce(max(serial), 0) FROM grid_serials WHERE village_code = ?");
-        for (auto& j : jobs) {
+        for (std::size_t k = 0; k < jobs.size(); ++k) {
+            auto& j = jobs[k];
             const Env ve = env_of(j.input.wkb);
-            auto lo = std::lower_bound(households.begin(), households.end(), ve.minx,
-                                       [](const Pt& p, double x) { return p.lon < x; });
-            for (auto it = lo; it != households.end() && it->lon <= ve.maxx; ++it)
-                if (it->lat >= ve.miny && it->lat <= ve.maxy) j.input.households.push_back({it->lon, it->lat, it->n});
+            j.input.households = std::move(households.points[k]);
             for (const auto& [e, wkb] : barriers)
                 if (e.overlaps(ve)) j.input.barriers.push_back(wkb);
             for (const auto& [e, d] : dedicated)
@@ -337,6 +333,11 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
     PartitionReport rep;
     rep.threads = threads;
     rep.villages = static_cast<int>(jobs.size());
+    rep.notes = source_notes;
+    rep.overlap_points = households.overlap_points;
+    rep.overlap_households = households.overlap_households;
+    rep.outside_points = households.outside_points;
+    rep.outside_households = households.outside_households;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         const auto& o = outcomes[i];
         const auto& p = o.partition;

@@ -9,8 +9,10 @@
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <proj.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -48,7 +50,77 @@ bool has_cpg(const std::filesystem::path& shp) {
     return false;
 }
 
+/// Letters and digits only, lower case: "D_WGS_1984" -> "dwgs1984".
+std::string squeeze(std::string_view s) {
+    std::string out;
+    for (unsigned char c : s)
+        if (std::isalnum(c)) out.push_back(static_cast<char>(std::tolower(c)));
+    return out;
+}
+
+/// WGS 84 (the ensemble or any realisation) or CGCS2000, by the datum's name as
+/// PROJ, EPSG and ESRI .prj files spell it.
+bool wgs84_or_cgcs2000(std::string_view datum) {
+    const std::string d = squeeze(datum);
+    return d.rfind("worldgeodeticsystem1984", 0) == 0 || d == "wgs84" || d == "wgs1984" || d == "dwgs1984" ||
+           d == "china2000" || d == "dchina2000" || d == "chinageodeticcoordinatesystem2000" || d == "cgcs2000";
+}
+
+struct ProjContext {
+    PJ_CONTEXT* ctx = proj_context_create();
+    ~ProjContext() { proj_context_destroy(ctx); }
+};
+struct PjDeleter {
+    void operator()(PJ* p) const noexcept { proj_destroy(p); }
+};
+using Pj = std::unique_ptr<PJ, PjDeleter>;
+
+/// Accuracy in metres as PROJ states it; a conversion (a projection alone) is exact,
+/// a chain of steps adds up; -1 when any part is unknown.
+double accuracy_of(PJ_CONTEXT* ctx, const PJ* op) {
+    const double a = proj_coordoperation_get_accuracy(ctx, op);
+    if (a >= 0) return a;
+    if (proj_get_type(op) == PJ_TYPE_CONVERSION) return 0;
+    if (proj_get_type(op) != PJ_TYPE_CONCATENATED_OPERATION) return -1;
+    double sum = 0;
+    for (int i = 0; i < proj_concatoperation_get_step_count(ctx, op); ++i) {
+        const Pj step(proj_concatoperation_get_step(ctx, op, i));
+        const double s = step ? accuracy_of(ctx, step.get()) : -1;
+        if (s < 0) return -1;
+        sum += s;
+    }
+    return sum;
+}
+
+/// The extent of a layer in its CRS's own geographic lon/lat, when it can be had.
+std::optional<std::array<double, 4>> geographic_extent(OGRLayerH layer, OGRSpatialReferenceH srs) {
+    OGREnvelope env;
+    if (OGR_L_GetExtent(layer, &env, 1) != OGRERR_NONE) return std::nullopt;
+    OGRSpatialReferenceH geog = OSRCloneGeogCS(srs);
+    if (!geog) return std::nullopt;
+    OSRSetAxisMappingStrategy(geog, OAMS_TRADITIONAL_GIS_ORDER);
+    std::optional<std::array<double, 4>> out;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    if (OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(srs, geog)) {
+        std::array<double, 4> b{};
+        if (OCTTransformBounds(ct, env.MinX, env.MinY, env.MaxX, env.MaxY, &b[0], &b[1], &b[2], &b[3], 21) &&
+            b[0] >= -180 && b[2] <= 180 && b[1] >= -90 && b[3] <= 90 && b[0] <= b[2] && b[1] <= b[3])
+            out = b;
+        OCTDestroyCoordinateTransformation(ct);
+    }
+    CPLPopErrorHandler();
+    OSRRelease(geog);
+    return out;
+}
+
 } // namespace
+
+std::string CrsOperation::accuracy_text() const {
+    if (by_convention) return "exact by convention (WGS 84 = CGCS2000)";
+    std::string s = accuracy_m < 0 ? std::string("unknown") : fmt::format("{:g} m", accuracy_m);
+    if (ballpark) s += " (a ballpark offset)";
+    return s;
+}
 
 struct VectorSource::Impl {
     GDALDatasetH ds = nullptr;
@@ -151,11 +223,10 @@ VectorSource::VectorSource(const SourceOptions& opt) : impl_(std::make_unique<Im
     crs_description_ = (auth && code) ? fmt::format("{}:{} ({})", auth, code, name ? name : "")
                                       : std::string(name ? name : "unnamed CRS");
     const char* ignore[] = {"IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES", nullptr};
-    if (!OSRIsSameEx(impl_->src_srs, impl_->dst_srs, ignore)) {
-        impl_->transform = OCTNewCoordinateTransformation(impl_->src_srs, impl_->dst_srs);
-        if (!impl_->transform)
-            throw input_error(fmt::format("{}: no transformation from {} to EPSG:4490: {}", file_name_,
-                                          crs_description_, CPLGetLastErrorMsg()));
+    if (OSRIsSameEx(impl_->src_srs, impl_->dst_srs, ignore)) {
+        operation_.description = "none (the file is in CGCS2000 lon/lat)";
+    } else {
+        choose_operation(opt);
     }
 
     // --- Encoding scan: all string values valid UTF-8 -> UTF-8, else GB18030.
@@ -185,6 +256,63 @@ VectorSource::VectorSource(const SourceOptions& opt) : impl_(std::make_unique<Im
             encoding_description_ = "GB18030/GBK (detected, no .cpg)";
         }
     }
+}
+
+void VectorSource::choose_operation(const SourceOptions& opt) {
+    // The operation PROJ ranks first for the file's extent, used for every
+    // coordinate of the file (so what is recorded is what was done).
+    ProjContext pc;
+    char* wkt = nullptr;
+    const char* wkt_options[] = {"FORMAT=WKT2_2019", nullptr};
+    Pj src;
+    if (OSRExportToWktEx(impl_->src_srs, &wkt, wkt_options) == OGRERR_NONE) src.reset(proj_create(pc.ctx, wkt));
+    CPLFree(wkt);
+    const Pj dst(proj_create(pc.ctx, fmt::format("EPSG:{}", store_srid).c_str()));
+    Pj op;
+    if (src && dst) {
+        PJ_OPERATION_FACTORY_CONTEXT* fc = proj_create_operation_factory_context(pc.ctx, nullptr);
+        proj_operation_factory_context_set_spatial_criterion(pc.ctx, fc, PROJ_SPATIAL_CRITERION_PARTIAL_INTERSECTION);
+        proj_operation_factory_context_set_grid_availability_use(
+            pc.ctx, fc, PROJ_GRID_AVAILABILITY_DISCARD_OPERATION_IF_MISSING_GRID);
+        if (const auto e = geographic_extent(impl_->layer, impl_->src_srs))
+            proj_operation_factory_context_set_area_of_interest(pc.ctx, fc, (*e)[0], (*e)[1], (*e)[2], (*e)[3]);
+        if (PJ_OBJ_LIST* ops = proj_create_operations(pc.ctx, src.get(), dst.get(), fc)) {
+            if (proj_list_get_count(ops) > 0) op.reset(proj_list_get(pc.ctx, ops, 0));
+            proj_list_destroy(ops);
+        }
+        proj_operation_factory_context_destroy(fc);
+    }
+    OGRCoordinateTransformationOptionsH ct_options = OCTNewCoordinateTransformationOptions();
+    if (op) {
+        operation_.description = proj_get_name(op.get()) ? proj_get_name(op.get()) : "unnamed operation";
+        operation_.accuracy_m = accuracy_of(pc.ctx, op.get());
+        operation_.ballpark = proj_coordoperation_has_ballpark_transformation(pc.ctx, op.get()) == 1;
+        const Pj geodetic(proj_crs_get_geodetic_crs(pc.ctx, src.get()));
+        const Pj datum(geodetic ? proj_crs_get_datum_forced(pc.ctx, geodetic.get()) : nullptr);
+        const char* datum_name = datum ? proj_get_name(datum.get()) : nullptr;
+        operation_.by_convention = operation_.refused() && datum_name && wgs84_or_cgcs2000(datum_name);
+        if (const char* def = proj_as_proj_string(pc.ctx, op.get(), PJ_PROJ_5, nullptr))
+            OCTCoordinateTransformationOptionsSetOperation(ct_options, def, FALSE);
+    } else {
+        operation_.description = "chosen by GDAL (PROJ offered none for this CRS)";
+        operation_.accuracy_m = -1;
+    }
+    if (operation_.refused()) {
+        const std::string what = fmt::format("{} reaches CGCS2000 (EPSG:4490) only by '{}', accuracy {}",
+                                             crs_description_, operation_.description, operation_.accuracy_text());
+        if (!opt.allow_ballpark)
+            throw input_error(fmt::format(
+                "{}: {}: PROJ knows no datum transformation here good to 1 m, so coordinates may be tens of metres "
+                "off. Reproject the file to CGCS2000 or WGS 84 with a real transformation first, or give "
+                "--allow-ballpark to import it anyway",
+                file_name_, what));
+        warnings_.push_back(what + "; imported as asked (--allow-ballpark): coordinates may be tens of metres off");
+    }
+    impl_->transform = OCTNewCoordinateTransformationEx(impl_->src_srs, impl_->dst_srs, ct_options);
+    OCTDestroyCoordinateTransformationOptions(ct_options);
+    if (!impl_->transform)
+        throw input_error(fmt::format("{}: no transformation from {} to EPSG:4490: {}", file_name_, crs_description_,
+                                      CPLGetLastErrorMsg()));
 }
 
 VectorSource::~VectorSource() = default;
@@ -288,6 +416,18 @@ bool VectorSource::next(SourceFeature& out) {
         OGR_G_ExportToIsoWkb(g, wkbNDR, out.wkb.data());
     }
     return true;
+}
+
+void record_source_crs(Store& store, std::int64_t import_id, const VectorSource& source) {
+    const CrsOperation& op = source.crs_operation();
+    Statement upd =
+        store.prepare("UPDATE import_runs SET source_crs = ?, crs_operation = ?, crs_accuracy_m = ? WHERE id = ?");
+    upd.bind(1, source.crs_description());
+    upd.bind(2, op.by_convention ? op.description + " (WGS 84 = CGCS2000 by convention)" : op.description);
+    if (op.by_convention) upd.bind(3, 0.0);
+    else if (op.accuracy_m < 0) upd.bind_null(3);
+    else upd.bind(3, op.accuracy_m);
+    upd.bind(4, import_id).run();
 }
 
 } // namespace wangge

@@ -111,6 +111,8 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
     report.driver = src.driver();
     report.crs = src.crs_description();
     report.encoding = src.encoding_description();
+    report.crs_operation = src.crs_operation().description + ", accuracy " + src.crs_operation().accuracy_text();
+    for (const auto& w : src.warnings()) report.warnings.push_back({-1, "", "", w, ""});
 
     const int code_idx = src.require_field(opt.code_field, "--code-field");
     std::optional<int> name_idx = src.field_index(opt.name_field);
@@ -271,6 +273,7 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
                              report.encoding))
         .run();
     report.import_id = store.query_int("SELECT last_insert_rowid()");
+    record_source_crs(store, report.import_id, src);
     Statement del = store.prepare("DELETE FROM jurisdictions WHERE code = ?");
     Statement ins = store.prepare(
         "INSERT INTO jurisdictions(code, level, name, parent_code, source_file, source_feature, import_id, "

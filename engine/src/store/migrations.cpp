@@ -183,6 +183,17 @@ void v3_events(Store& s) {
     load_default_event_types(s);
 }
 
+// Version 4: how an import's coordinates reached CGCS2000: the source CRS, the
+// coordinate operation (PROJ's name) and its accuracy in metres (NULL: unknown;
+// 0 for a projection alone), so a ballpark datum shift let through is on record.
+void v4_import_crs(Store& s) {
+    s.exec(R"sql(
+        ALTER TABLE import_runs ADD COLUMN source_crs TEXT;
+        ALTER TABLE import_runs ADD COLUMN crs_operation TEXT;
+        ALTER TABLE import_runs ADD COLUMN crs_accuracy_m REAL;
+    )sql");
+}
+
 } // namespace
 
 const std::vector<Migration>& migrations() {
@@ -190,6 +201,7 @@ const std::vector<Migration>& migrations() {
         {"foundation: code table, import runs, jurisdictions", v1_foundation},
         {"grids: households, barriers, grids with versions, serial registry, lineage", v2_grids},
         {"events: event classification, events with their grid", v3_events},
+        {"import runs: source CRS, coordinate operation and its accuracy", v4_import_crs},
     };
     return all;
 }
