@@ -118,6 +118,21 @@ Range tile_range(const std::array<double, 4>& e, int z) {
             clampi((origin - e[1]) / size + b)};
 }
 
+/// A point in whole tile units of zoom z across the world (0 to 2^z * extent - 1, y
+/// down), rounded once: the tile a point goes to and the coordinates written in it
+/// both come from this, so rounding cannot move a point out of its tile. Tiles are
+/// half-open, [0, extent) in their own units: a point on an edge is in one tile.
+struct Units {
+    std::int64_t x, y;
+    std::uint64_t tile() const { return (std::uint64_t(x / extent) << 32) | std::uint64_t(y / extent); }
+};
+Units world_units(const topology::XY& p, int z) {
+    const double n = std::ldexp(1.0, z), size = world / n;
+    const auto last = static_cast<std::int64_t>(n) * extent - 1;
+    auto q = [&](double v) { return std::clamp<std::int64_t>(std::llround(v / size * extent), 0, last); };
+    return {q(p.x + origin), q(origin - p.y)};
+}
+
 struct Entry {
     std::uint64_t tile;  // x << 32 | y
     std::uint32_t layer, feature;
@@ -490,16 +505,14 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
 
     for (auto& s : sources)
         if (s.polygons) set_groups(s);
-    // event counts per grid, for aggregated tiles; and per village, at its lowest
-    // grid's label, for tiles whose grids are merged per village
-    std::map<std::string, std::int64_t> grid_events, village_events;
+    // event counts per grid, for aggregated tiles; and the label of each village (its
+    // lowest grid's), for tiles whose grids are merged per village
+    std::map<std::string, std::int64_t> grid_events;
     std::map<std::string, topology::XY> village_label;
     for (const auto& s : sources)
         if (s.name == "events")
             for (const auto& g : s.grid_of)
                 if (!g.empty()) ++grid_events[g];
-    for (const auto& [g, n] : grid_events)
-        if (const auto v = village_of(g); !v.empty()) village_events[v] += n;
     for (const auto& [g, label] : label_of)
         if (const auto v = village_of(g); !v.empty()) village_label.emplace(v, label.first);
 
@@ -528,23 +541,19 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                             entries.push_back({(std::uint64_t(x) << 32) | y, li, f});
                 }
             } else if (s.name == "events" && z < opt.events_point_zoom) {
-                // one point per grid with its count, at the grid's label
-                std::map<std::string, std::uint32_t> first;
-                for (std::uint32_t f = 0; f < s.points.size(); ++f)
-                    if (!s.grid_of[f].empty() && label_of.count(s.grid_of[f])) first.emplace(s.grid_of[f], f);
-                for (const auto& [grid, f] : first) {
-                    const auto& p = label_of[grid].first;
-                    const Range r = tile_range({p.x, p.y, p.x, p.y}, z);
-                    entries.push_back({(std::uint64_t(r.x0) << 32) | r.y0, li, f});
+                // one point per grid with its count, at the grid's label (in that
+                // label's tile); an event in no current grid on its own
+                std::set<std::string> seen;
+                for (std::uint32_t f = 0; f < s.points.size(); ++f) {
+                    const auto it = label_of.find(s.grid_of[f]);
+                    if (it == label_of.end())
+                        entries.push_back({world_units(s.points[f], z).tile(), li, f});
+                    else if (seen.insert(it->first).second)
+                        entries.push_back({world_units(it->second.first, z).tile(), li, f});
                 }
             } else {
-                for (std::uint32_t f = 0; f < s.points.size(); ++f) {
-                    const auto& p = s.points[f];
-                    const double size = world / std::ldexp(1.0, z);
-                    const auto x = static_cast<std::uint32_t>(std::clamp(std::floor((p.x + origin) / size), 0.0, std::ldexp(1.0, z) - 1));
-                    const auto y = static_cast<std::uint32_t>(std::clamp(std::floor((origin - p.y) / size), 0.0, std::ldexp(1.0, z) - 1));
-                    entries.push_back({(std::uint64_t(x) << 32) | y, li, f});
-                }
+                for (std::uint32_t f = 0; f < s.points.size(); ++f)
+                    entries.push_back({world_units(s.points[f], z).tile(), li, f});
             }
         }
         if (!opt.update_from.empty()) {
@@ -567,6 +576,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
 
         std::atomic<std::size_t> next{0}, done{0};
         std::mutex note_mu;
+        std::map<std::uint32_t, std::int64_t> points_shown;  // per layer: points (events counted) in this zoom's tiles
         std::exception_ptr error;
         auto work = [&](bool report) {
             try {
@@ -576,11 +586,31 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                       static_cast<std::uint32_t>(key & 0xffffffffu)};
                     std::size_t kept = 0;  // polygon features written by the last encode
                     std::size_t merged_from = 0, merged_into = 0;
+                    // per layer: points shown by the last encode, and in `data`
+                    std::map<std::uint32_t, std::int64_t> points, data_points;
                     auto encode = [&](double tol_factor, bool aggregate, bool merge = false) {
                         TileBuilder tb;
                         kept = merged_from = merged_into = 0;
+                        points.clear();
                         std::set<std::pair<std::uint32_t, std::string>> groups_done;
-                        std::set<std::string> villages_done;
+                        // a point in this tile's units, if it is in this tile
+                        auto add_point = [&](std::uint32_t layer, const topology::XY& p, const Properties& props,
+                                             std::int64_t n) {
+                            const Units u = world_units(p, z);
+                            if (u.tile() != key) return;
+                            const Point q{static_cast<std::int32_t>(u.x - std::int64_t(c.x) * extent),
+                                          static_cast<std::int32_t>(u.y - std::int64_t(c.y) * extent)};
+                            tb.layer(sources[layer].name).add_points({q}, props);
+                            points[layer] += n;
+                        };
+                        // aggregated events: (field, grid or village) -> count, and where
+                        // the first of them is in this tile (when the label is not)
+                        struct Count {
+                            std::uint32_t layer;
+                            topology::XY first;
+                            std::int64_t n = 0;
+                        };
+                        std::map<std::pair<std::string, std::string>, Count> counted;
                         for (std::size_t i = starts[t]; i < starts[t + 1]; ++i) {
                             const Entry& e = entries[i];
                             auto& s = sources[e.layer];
@@ -599,32 +629,42 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                 const MultiPolygon tp = to_tile(mp, z, c.x, c.y);
                                 if (!tp.empty() && tb.layer(s.name).add_polygons(tp, s.props[e.feature], s.ids[e.feature])) ++kept;
                             } else {
-                                const double size = world / std::ldexp(1.0, z);
-                                const double minx = -origin + c.x * size, maxy = origin - c.y * size;
-                                const bool agg = s.name == "events" && (z < opt.events_point_zoom || aggregate);
-                                topology::XY p = s.points[e.feature];
-                                Properties props = s.props[e.feature];
-                                if (agg && merge) {
-                                    // grids merged per village: one count per village
-                                    const std::string v = village_of(s.grid_of[e.feature]);
-                                    const auto at = village_label.find(v);
-                                    if (at == village_label.end() || !villages_done.insert(v).second) continue;
-                                    p = at->second;
-                                    props = {{"village", v}, {"count", village_events.at(v)}};
-                                } else if (agg) {
-                                    const std::string& g = s.grid_of[e.feature];
-                                    if (g.empty() || !label_of.count(g)) continue;
-                                    p = label_of.at(g).first;
-                                    props = {{"grid", g}, {"count", grid_events.at(g)}};
+                                const bool below = s.name == "events" && z < opt.events_point_zoom;
+                                const auto label = below || (s.name == "events" && aggregate)
+                                                       ? label_of.find(s.grid_of[e.feature])
+                                                       : label_of.end();
+                                if (label == label_of.end()) {
+                                    // a point as it is (below the points zoom: an event in no
+                                    // current grid, counted on its own)
+                                    Properties props = s.props[e.feature];
+                                    if (below) props.emplace_back("count", std::int64_t{1});
+                                    add_point(e.layer, s.points[e.feature], props, 1);
+                                    continue;
                                 }
-                                const Point q = quantize(PointD{(p.x - minx) / size * extent, (maxy - p.y) / size * extent});
-                                if (q.x < 0 || q.y < 0 || q.x >= static_cast<int>(extent) || q.y >= static_cast<int>(extent)) continue;
-                                tb.layer(s.name).add_points({q}, props);
+                                // counted per grid (below the points zoom, this entry stands
+                                // for all of its grid's events), or per village when merged
+                                std::pair<std::string, std::string> group{"grid", label->first};
+                                if (const auto v = village_of(label->first); merge && village_label.count(v))
+                                    group = {"village", v};
+                                auto& n = counted
+                                              .try_emplace(group, Count{e.layer, below ? label->second.first
+                                                                                       : s.points[e.feature]})
+                                              .first->second;
+                                n.n += below ? grid_events.at(label->first) : 1;
                             }
+                        }
+                        // each count at its grid's or village's label when that is in this
+                        // tile, else where the first of its events here is
+                        for (const auto& [group, n] : counted) {
+                            const auto& label = group.first == "village" ? village_label.at(group.second)
+                                                                         : label_of.at(group.second).first;
+                            add_point(n.layer, world_units(label, z).tile() == key ? label : n.first,
+                                      {{group.first, group.second}, {"count", n.n}}, n.n);
                         }
                         return tb.empty() ? std::string() : tb.serialize();
                     };
                     std::string data = encode(1.0, false);
+                    data_points = points;
                     // over the limit: simplify further, then aggregate events; say so.
                     // Never so far that a polygon vanishes: then the tile stays as it
                     // was at the last step that kept every polygon, over the limit.
@@ -641,6 +681,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                             break;
                         }
                         data = std::move(next_data);
+                        data_points = points;
                         action = fmt::format("simplified {}x{}", f, aggregated && has_events ? ", events aggregated per grid" : "");
                     }
                     // still over: each group (the grids of a village) as one polygon
@@ -654,6 +695,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                         }
                         if (merged_into > 0 && next_data.size() < data.size()) {
                             data = std::move(next_data);
+                            data_points = points;
                             std::set<std::string> per;
                             for (std::size_t i = starts[t]; i < starts[t + 1]; ++i) {
                                 const auto& src = sources[entries[i].layer];
@@ -671,6 +713,10 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                                                data.size() > opt.max_tile_bytes ? " (still over)" : ""));
                     }
                     if (!data.empty()) write(c, data, data.size());
+                    {
+                        std::lock_guard lock(note_mu);
+                        for (const auto& [layer, n] : data_points) points_shown[layer] += n;
+                    }
                     const auto d = done.fetch_add(1) + 1;
                     if (report && progress && d % 64 == 0)
                         progress(static_cast<std::int64_t>(d), static_cast<std::int64_t>(ntiles), fmt::format("z{}", z));
@@ -687,6 +733,15 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         }
         if (error) std::rethrow_exception(error);
         if (progress) progress(static_cast<std::int64_t>(ntiles), static_cast<std::int64_t>(ntiles), fmt::format("z{}", z));
+        // every point in one tile at this zoom, as counted in the tiles written (an
+        // update builds only some tiles)
+        for (std::uint32_t li = 0; li < sources.size() && opt.update_from.empty(); ++li) {
+            const auto& s = sources[li];
+            if (s.polygons || z < s.zooms.minzoom || z > s.zooms.maxzoom) continue;
+            if (const auto want = static_cast<std::int64_t>(s.points.size()); points_shown[li] != want)
+                rep.points_missing.push_back(
+                    fmt::format("{} z{}: {} of {} points in tiles", s.name, z, points_shown[li], want));
+        }
     }
     if (!opt.update_from.empty()) {
         rep.regenerated = rep.tiles;

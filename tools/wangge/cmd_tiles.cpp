@@ -93,6 +93,7 @@ void add_tiles(CLI::App& app, Registry& reg) {
                 r = tiles::build_tiles(store, *opt, progress.fn());
             }
             for (const auto& a : r.size_actions) fmt::print(stderr, "size: {}\n", a);
+            for (const auto& m : r.points_missing) fmt::print(stderr, "points: {}\n", m);
             if (!reg.globals.quiet) {
                 fmt::print("{}: {} tiles, {:.1f} MB, largest {:.1f} KB ({}), z{}-{}, in {:.1f} s ({} threads)\n",
                            opt->out.string(), r.tiles, r.bytes / 1e6, r.largest / 1024.0, r.largest_tile, opt->minzoom,
@@ -106,6 +107,12 @@ void add_tiles(CLI::App& app, Registry& reg) {
                                                  [](const std::string& a) { return a.find("(still over)") != std::string::npos; });
                 fmt::print("  tiles over {} KB: {} (simplified further or aggregated, none dropped; {} still over)\n", *max_kb,
                            r.size_actions.size(), still);
+                if (std::any_of(r.layers.begin(), r.layers.end(), [](const auto& l) { return l.geometry == "Point"; }))
+                    fmt::print("  points: {}\n", r.points_missing.empty()
+                                                     ? std::string("every point in one tile at each zoom")
+                                                     : fmt::format("NOT every point in one tile at each zoom "
+                                                                   "({} layer zooms, above)",
+                                                                   r.points_missing.size()));
             }
             return ok;
         };

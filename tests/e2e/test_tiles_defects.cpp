@@ -1,0 +1,137 @@
+// End-to-end: defects of the tile pyramid found on real data (issue 13): points on a
+// tile's right or bottom edge, archive bounds, label points of jurisdictions, and
+// corrupt tiles kept by an update.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
+#include <set>
+#include <wangge/store.hpp>
+#include <wangge/tiles/mvt_reader.hpp>
+#include <wangge/tiles/pmtiles.hpp>
+
+#include "support.hpp"
+
+using namespace wangge;
+using namespace wangge::test;
+
+namespace {
+
+/// A numeric property as an integer (the encoder may store it as any integer type).
+std::int64_t integer(const tiles::Value* v) {
+    if (!v) return -1;
+    if (const auto* i = std::get_if<std::int64_t>(v)) return *i;
+    if (const auto* u = std::get_if<std::uint64_t>(v)) return static_cast<std::int64_t>(*u);
+    if (const auto* d = std::get_if<double>(v)) return static_cast<std::int64_t>(*d);
+    return -1;
+}
+
+std::string text(const tiles::Value* v) {
+    const auto* s = v ? std::get_if<std::string>(v) : nullptr;
+    return s ? *s : std::string();
+}
+
+/// What the point layers of an archive hold at one zoom.
+struct PointCounts {
+    std::int64_t features = 0;
+    std::int64_t counted = 0;         ///< events: the sum of `count` (aggregated) or 1 per point
+    std::multiset<std::string> keys;  ///< `code` (labels) or `id` (event points)
+    std::int64_t outside_tile = 0;    ///< points outside [0, extent)
+};
+
+/// zoom -> layer -> counts, over every tile of a PMTiles archive.
+std::map<int, std::map<std::string, PointCounts>> point_counts(const fs::path& archive) {
+    std::map<int, std::map<std::string, PointCounts>> out;
+    tiles::PmtilesReader reader(archive);
+    reader.for_each_tile([&](const tiles::TileCoord& c, const std::string&) {
+        const auto tile = tiles::decode_tile(*reader.tile(c));
+        for (const auto& layer : tile.layers) {
+            if (layer.features.empty() || layer.features[0].type != tiles::GeomType::point) continue;
+            auto& pc = out[c.z][layer.name];
+            for (const auto& f : layer.features) {
+                ++pc.features;
+                for (const auto& p : f.points)
+                    if (p.x < 0 || p.y < 0 || p.x >= static_cast<int>(layer.extent) ||
+                        p.y >= static_cast<int>(layer.extent))
+                        ++pc.outside_tile;
+                const auto* count = f.property("count");
+                pc.counted += count ? integer(count) : 1;
+                const auto key = text(f.property(f.property("code") ? "code" : "id"));
+                if (!key.empty()) pc.keys.insert(key);
+            }
+        }
+    });
+    return out;
+}
+
+std::multiset<std::string> column(Store& store, const std::string& sql) {
+    std::multiset<std::string> out;
+    Statement st = store.prepare(sql);
+    while (st.step()) out.insert(st.text(0));
+    return out;
+}
+
+/// "" when `got` holds each of `want` exactly once, else what is missing or extra.
+std::string difference(const std::multiset<std::string>& want, const std::multiset<std::string>& got) {
+    std::vector<std::string> missing, extra;
+    for (auto it = want.begin(); it != want.end(); it = want.upper_bound(*it))
+        for (auto n = got.count(*it); n < want.count(*it); ++n) missing.push_back(*it);
+    for (auto it = got.begin(); it != got.end(); it = got.upper_bound(*it))
+        for (auto n = want.count(*it); n < got.count(*it); ++n) extra.push_back(*it);
+    if (missing.empty() && extra.empty()) return "";
+    const auto first = [](const std::vector<std::string>& v) {
+        return fmt::format(
+            "{}", fmt::join(v.begin(), v.begin() + static_cast<long>(std::min<std::size_t>(v.size(), 5)), " "));
+    };
+    return fmt::format("missing {} (e.g. {}), extra {} (e.g. {})", missing.size(), first(missing), extra.size(),
+                       first(extra));
+}
+
+}  // namespace
+
+TEST_CASE("tiles: every grid label and event is in exactly one tile at each zoom, edges included",
+          "[e2e][tiles][tiles-defects]") {
+    TempDir dir("tiles-edges");
+    const auto out = dir / "points.pmtiles";
+    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(), "--layers",
+                               "grid_labels,events"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    Store store(partitioned_sample_store(), Store::Mode::must_exist);
+    const auto grids = column(store, "SELECT code FROM grids WHERE valid_to IS NULL");
+    const auto events = column(store, "SELECT event_id FROM events");
+    REQUIRE(grids.size() > 5000);
+    REQUIRE(events.size() > 5000);
+    const auto counts = point_counts(out);
+    for (int z = 0; z <= 16; ++z) {
+        INFO("z" << z);
+        const auto at = counts.find(z);
+        const auto layer = [&](const char* name) {
+            if (at == counts.end() || !at->second.count(name)) return PointCounts{};
+            return at->second.at(name);
+        };
+        const auto labels = layer("grid_labels");
+        const auto ev = layer("events");
+        CHECK(labels.outside_tile == 0);
+        CHECK(ev.outside_tile == 0);
+        if (z >= 12) {
+            CHECK(labels.features == static_cast<std::int64_t>(grids.size()));
+            CHECK(difference(grids, labels.keys) == "");
+        } else {
+            CHECK(labels.features == 0);
+        }
+        if (z >= 14) {
+            // points, one per event
+            CHECK(ev.features == static_cast<std::int64_t>(events.size()));
+            CHECK(difference(events, ev.keys) == "");
+        } else if (z >= 10) {
+            // counted per grid at its label (uncovered events on their own): each once
+            CHECK(ev.counted == static_cast<std::int64_t>(events.size()));
+        } else {
+            CHECK(ev.features == 0);
+        }
+    }
+    CHECK_THAT(r.out, Catch::Contains("every point in one tile at each zoom"));
+}
