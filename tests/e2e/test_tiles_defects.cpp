@@ -135,3 +135,76 @@ TEST_CASE("tiles: every grid label and event is in exactly one tile at each zoom
     }
     CHECK_THAT(r.out, Catch::Contains("every point in one tile at each zoom"));
 }
+
+namespace {
+
+struct Bounds {
+    double min_lon, min_lat, max_lon, max_lat;
+    bool contains(double lon, double lat) const {
+        return lon >= min_lon && lon <= max_lon && lat >= min_lat && lat <= max_lat;
+    }
+};
+
+Bounds bounds_of(const fs::path& pmtiles) {
+    const auto h = tiles::PmtilesReader(pmtiles).header();
+    return {h.min_lon_e7 / 1e7, h.min_lat_e7 / 1e7, h.max_lon_e7 / 1e7, h.max_lat_e7 / 1e7};
+}
+
+}  // namespace
+
+TEST_CASE("tiles: archive bounds cover what was written, events outside the jurisdictions included",
+          "[e2e][tiles][tiles-defects]") {
+    TempDir dir("tiles-bounds");
+    Store store(partitioned_sample_store(), Store::Mode::must_exist);
+    // an uncovered event outside every jurisdiction (its tile: 14/13676/6699)
+    Statement st = store.prepare("SELECT X(geom), Y(geom) FROM events WHERE event_id = 'HZ2024005125'");
+    REQUIRE(st.step());
+    const double lon = st.real(0), lat = st.real(1);
+    CHECK(store.query_int(fmt::format("SELECT count(*) FROM jurisdictions WHERE level = 'county' AND "
+                                      "Contains(geom, MakePoint({:.9f}, {:.9f}, 4490))",
+                                      lon, lat)) == 0);
+    const auto out = dir / "all.pmtiles";
+    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(), "--layers",
+                               "counties,grid_labels,events", "--maxzoom", "14"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto b = bounds_of(out);
+    INFO(fmt::format("bounds {} {} {} {}; event at {} {}", b.min_lon, b.min_lat, b.max_lon, b.max_lat, lon, lat));
+    CHECK(b.contains(lon, lat));
+    // and the county outlines
+    Statement ext = store.prepare(
+        "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), max(MbrMaxY(geom)) "
+        "FROM jurisdictions WHERE level = 'county'");
+    REQUIRE(ext.step());
+    CHECK(b.contains(ext.real(0) + 1e-6, ext.real(1) + 1e-6));
+    CHECK(b.contains(ext.real(2) - 1e-6, ext.real(3) - 1e-6));
+}
+
+TEST_CASE("tiles: --bbox outside the jurisdictions gives the bounds of what is in it, or 'nothing to tile'",
+          "[e2e][tiles][tiles-defects]") {
+    TempDir dir("tiles-bbox");
+    const auto db = (dir / "s.sqlite").string();
+    fs::copy_file(partitioned_sample_store(), db);
+    // an event in London, far from every grid: uncovered
+    const auto csv = dir / "london.csv";
+    write_file(csv, "id,type,time,status,source,lon,lat\nLD0001,040401,2024-01-31T07:05:43+08:00,,,-0.1276,51.5072\n");
+    const auto imp = run_wangge({"--db", db, "events", "import", csv.string(), "--rejects", (dir / "r.csv").string()});
+    INFO(imp.out << imp.err);
+    REQUIRE(imp.exit_code == 0);
+    const auto out = dir / "london.pmtiles";
+    const auto r = run_wangge({"--db", db, "tiles", "build", "--out", out.string(), "--bbox", "-1,51,1,52"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto b = bounds_of(out);
+    INFO(fmt::format("bounds {} {} {} {}", b.min_lon, b.min_lat, b.max_lon, b.max_lat));
+    CHECK(b.min_lon <= b.max_lon);
+    CHECK(b.min_lat <= b.max_lat);
+    CHECK(b.contains(-0.1276, 51.5072));
+    CHECK(b.max_lon - b.min_lon < 0.01);
+    // nothing in the box: an input error, and no archive
+    const auto none = dir / "none.pmtiles";
+    const auto n = run_wangge({"--db", db, "tiles", "build", "--out", none.string(), "--bbox", "10,10,11,11"});
+    CHECK(n.exit_code == 3);
+    CHECK_THAT(n.err, Catch::Contains("nothing to tile"));
+    CHECK_FALSE(fs::exists(none));
+}

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -301,7 +302,6 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
                                  where_prefix("code", opt.prefix) + filter + " ORDER BY code";
     std::map<std::string, std::pair<topology::XY, std::string>> label_of;  // grid -> label point
     std::unique_ptr<CoverageIndex> file_index;
-    std::optional<LonLatBounds> file_bounds;  // data bounds when tiling files
     if (!opt.grids_file.empty()) {
         // grids (and their labels) from a file
         SourceOptions so;
@@ -346,14 +346,6 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         grid.coverage = std::make_unique<topology::Coverage>(wkbs);
         rep.coverage_per_layer["grids"] = describe(grid.coverage->method());
         if (!opt.events_file.empty()) file_index = std::make_unique<CoverageIndex>(polys);
-        for (std::size_t i = 0; i < wkbs.size(); ++i) {
-            const auto e = grid.coverage->envelope(i);
-            const auto [x0, y0] = topology::from_mercator({e[0], e[1]});
-            const auto [x1, y1] = topology::from_mercator({e[2], e[3]});
-            const LonLatBounds b{x0, y0, x1, y1};
-            if (!file_bounds) file_bounds = b;
-            else file_bounds->extend(b);
-        }
         if (wanted("grids")) sources.push_back(std::move(grid));
         if (wanted("grid_labels")) {
             rep.features_per_layer["grid_labels"] = static_cast<std::int64_t>(labels.points.size());
@@ -452,20 +444,37 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         hi = std::max(hi, mx);
     }
     TilesetInfo info;
-    // bounds and centre of the data, not of the tiles (z0's tile is the world)
+    // bounds and centre of what is written, not of the tiles (z0's tile is the world):
+    // every feature of every layer built (with --bbox, whole features that touch it),
+    // events where they are drawn (as points from the points zoom, at their grid's
+    // label below it)
     {
-        Statement ext = store.prepare(
-            "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), max(MbrMaxY(geom)) FROM "
-            "(SELECT geom FROM jurisdictions WHERE " + where_prefix("code", opt.prefix) + " UNION ALL "
-            "SELECT geom FROM grids WHERE valid_to IS NULL AND " + where_prefix("code", opt.prefix) + ")");
-        const bool from_store = ext.step() && !ext.is_null(0);
-        if (from_store || file_bounds) {
-            LonLatBounds b = from_store ? LonLatBounds{ext.real(0), ext.real(1), ext.real(2), ext.real(3)} : *file_bounds;
-            if (opt.bbox) b = {std::max(b.min_lon, (*opt.bbox)[0]), std::max(b.min_lat, (*opt.bbox)[1]),
-                               std::min(b.max_lon, (*opt.bbox)[2]), std::min(b.max_lat, (*opt.bbox)[3])};
-            info.bounds = b;
-            info.center = std::array<double, 3>{(b.min_lon + b.max_lon) / 2, (b.min_lat + b.max_lat) / 2,
-                                                double(std::clamp(10, opt.minzoom, opt.maxzoom))};
+        constexpr double inf = std::numeric_limits<double>::infinity();
+        std::array<double, 4> m{inf, inf, -inf, -inf};  // Web Mercator
+        auto extend = [&](const std::array<double, 4>& e) {
+            m = {std::min(m[0], e[0]), std::min(m[1], e[1]), std::max(m[2], e[2]), std::max(m[3], e[3])};
+        };
+        auto extend_point = [&](const topology::XY& p) { extend({p.x, p.y, p.x, p.y}); };
+        for (const auto& s : sources) {
+            const int mn = std::max(s.zooms.minzoom, opt.minzoom), mx = std::min(s.zooms.maxzoom, opt.maxzoom);
+            if (mn > mx) continue;
+            const bool events = s.name == "events";
+            if (s.polygons)
+                for (std::size_t f = 0; f < s.coverage->size(); ++f) extend(s.coverage->envelope(f));
+            for (std::size_t f = 0; f < s.points.size(); ++f) {
+                if (!events || mx >= opt.events_point_zoom) extend_point(s.points[f]);
+                if (events && mn < opt.events_point_zoom) {
+                    const auto label = label_of.find(s.grid_of[f]);
+                    extend_point(label != label_of.end() ? label->second.first : s.points[f]);
+                }
+            }
+        }
+        if (m[0] <= m[2]) {
+            const auto [x0, y0] = topology::from_mercator({m[0], m[1]});
+            const auto [x1, y1] = topology::from_mercator({m[2], m[3]});
+            info.bounds = LonLatBounds{x0, y0, x1, y1};
+            const double zoom = std::clamp(10, opt.minzoom, opt.maxzoom);
+            info.center = std::array<double, 3>{(x0 + x1) / 2, (y0 + y1) / 2, zoom};
         }
     }
     info.extra["wangge:built_at"] = built_at;
