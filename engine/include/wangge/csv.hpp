@@ -1,57 +1,142 @@
 // wangge/csv.hpp — reading delimited text fast and in constant memory.
 //
 // Event files from field apps arrive as CSV with any delimiter and in UTF-8 or
-// GBK. CsvReader streams a file block by block (memory does not grow with the
-// file), splits records with RFC 4180 quoting (quoted fields may hold the
-// delimiter, doubled quotes and line breaks), and counts physical lines so that
-// errors can name them. Text is returned as read; the caller decides the encoding.
+// GBK. CsvReader is the one reader of every command that reads CSV (`events
+// import`, `events types load`, `assign`, the tiler's events file), so they all
+// agree on what a file holds. It streams a file block by block (memory does not
+// grow with the file), splits records with RFC 4180 quoting, and counts physical
+// lines so that errors can name them. Text is returned as read; the caller decides
+// the encoding.
+//
+// The rules:
+// - A record ends at a line break outside quotes; blank lines are not records.
+// - A quote opens a quoted field only at the start of a field (a quote inside an
+//   unquoted field is text); in a quoted field a doubled quote is a quote, and the
+//   field may hold the delimiter and line breaks.
+// - A quoted field is at most `csv_max_quoted_field` (64 KiB) and must close before
+//   the end of the file. One that does not is a rejected record, with the line it
+//   starts on and the reason: the record is the text up to the end of the line
+//   where the quote opened, and reading goes on at the next line. A quote left
+//   open so never takes more than its own line.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace wangge {
 
+/// Longest quoted field (bytes between its quotes) before its record is rejected.
+inline constexpr std::size_t csv_max_quoted_field = 64 * 1024;
+
 /// Split one record (no line break outside quotes) into fields; unquotes.
 void split_csv_record(std::string_view line, char delimiter, std::vector<std::string>& fields);
 
-/// One field quoted for a comma-separated file when it needs it (RFC 4180).
-std::string csv_quote(std::string_view field);
+/// One field quoted for a delimited file when it needs it (RFC 4180).
+std::string csv_quote(std::string_view field, char delimiter = ',');
 
 /// Guess the delimiter from a header line: the most frequent of , \t ; |
 char guess_delimiter(std::string_view header);
+
+/// The column called `name` (trimmed, ASCII case-insensitive), if any.
+std::optional<std::size_t> find_column(const std::vector<std::string>& header, std::string_view name);
+
+struct CoordinateColumns {
+    std::size_t x = 0, y = 0;
+};
+
+/// The longitude and latitude columns of a header: `x_field` / `y_field` when given,
+/// else the first present of lon, lng, longitude, x, 经度 and of lat, latitude, y, 纬度
+/// (trimmed, case-insensitive). Throws input_error naming `file` and the header.
+CoordinateColumns coordinate_columns(const std::vector<std::string>& header, const std::string& x_field,
+                                     const std::string& y_field, const std::string& file);
+
+/// Text to read as a CSV file (for data held in memory).
+struct CsvText {
+    std::string text;
+    std::string name;  ///< for messages
+};
+
+/// Records of a CSV in one block of text, for readers that split fields elsewhere
+/// (on worker threads): see CsvReader::read_chunk and for_each_record.
+struct CsvChunk {
+    struct Record {
+        std::size_t begin = 0, size = 0;  ///< in text; without the line end
+        std::int64_t line = 0;
+        std::string error;  ///< empty, or why the reader rejected it
+    };
+    std::string text;
+    bool simple = true;           ///< no quotes: every non-blank line of text is a record
+    std::int64_t first_line = 0;  ///< the line text starts on (simple chunks)
+    std::vector<Record> records;  ///< the records (chunks that are not simple)
+};
+
+/// Call fn(std::string_view record, std::int64_t line, const std::string& error) for
+/// every record of a chunk, in order.
+template <class Fn>
+void for_each_record(const CsvChunk& chunk, Fn&& fn) {
+    if (!chunk.simple) {
+        for (const auto& r : chunk.records) fn(std::string_view(chunk.text).substr(r.begin, r.size), r.line, r.error);
+        return;
+    }
+    static const std::string none;
+    const char* p = chunk.text.data();
+    const char* const end = p + chunk.text.size();
+    for (std::int64_t line = chunk.first_line; p < end; ++line) {
+        const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+        const char* e = nl ? nl : end;
+        const char* le = (e > p && e[-1] == '\r') ? e - 1 : e;
+        if (le > p) fn(std::string_view(p, static_cast<std::size_t>(le - p)), line, none);
+        p = nl ? nl + 1 : end;
+    }
+}
 
 class CsvReader {
 public:
     /// delimiter 0: guess from the first line.
     explicit CsvReader(const std::filesystem::path& file, char delimiter = 0);
+    explicit CsvReader(CsvText text, char delimiter = 0);
     ~CsvReader();
     CsvReader(const CsvReader&) = delete;
     CsvReader& operator=(const CsvReader&) = delete;
 
     const std::vector<std::string>& header() const noexcept { return header_; }
+    /// The header record as in the file (without a UTF-8 BOM and the line end).
+    const std::string& header_line() const noexcept { return header_line_; }
+    bool had_bom() const noexcept { return bom_; }
     char delimiter() const noexcept { return delimiter_; }
-    /// Next record; false at the end. `line` is the physical line it starts on (1 = header).
+    /// Next record; false at the end. `line` is the physical line it starts on (1 =
+    /// header). A rejected record comes with `error` set (and its fields as far as
+    /// they could be split); otherwise `error` is empty.
+    bool next(std::vector<std::string>& fields, std::int64_t& line, std::string& error);
+    /// Next good record, skipping rejected ones (counted by skipped()).
     bool next(std::vector<std::string>& fields, std::int64_t& line);
+    std::int64_t skipped() const noexcept { return skipped_; }
+    /// The next records, about `bytes` of text, as one chunk; false at the end.
+    bool read_chunk(CsvChunk& chunk, std::size_t bytes);
     /// Bytes read so far and the file size, for progress.
     std::uint64_t position() const noexcept { return consumed_; }
     std::uint64_t size() const noexcept { return size_; }
 
 private:
-    bool read_record(std::string& record, std::int64_t& line);
+    void read_header(char delimiter);
+    bool next_raw(std::string_view& record, std::int64_t& line, std::string& error);
     bool fill();
 
     std::FILE* f_ = nullptr;
     std::string buf_;
     std::size_t pos_ = 0;
     bool eof_ = false;
-    char delimiter_ = ',';
+    char delimiter_ = 0;
+    bool bom_ = false;
     std::vector<std::string> header_;
-    std::int64_t line_ = 0;
+    std::string header_line_;
+    std::int64_t line_ = 0, skipped_ = 0;
     std::uint64_t consumed_ = 0, size_ = 0;
     std::string path_;
 };

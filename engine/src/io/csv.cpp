@@ -4,9 +4,36 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <initializer_list>
 
 namespace wangge {
+
+namespace {
+
+constexpr std::size_t read_size = 1 << 20;
+
+std::string_view trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+/// Delimiters a field may start after: the one given, or, before it is known (the
+/// header), any of those guess_delimiter chooses from.
+bool is_delimiter(char c, char d) {
+    return d ? c == d : (c == ',' || c == '\t' || c == ';' || c == '|');
+}
+
+}  // namespace
 
 void split_csv_record(std::string_view line, char d, std::vector<std::string>& fields) {
     fields.clear();
@@ -38,8 +65,9 @@ void split_csv_record(std::string_view line, char d, std::vector<std::string>& f
     fields.push_back(std::move(cur));
 }
 
-std::string csv_quote(std::string_view s) {
-    if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+std::string csv_quote(std::string_view s, char d) {
+    const char special[] = {d, '"', '\n', '\r', '\0'};
+    if (s.find_first_of(special) == std::string_view::npos) return std::string(s);
     std::string out = "\"";
     for (char c : s) {
         if (c == '"') out += '"';
@@ -67,80 +95,215 @@ char guess_delimiter(std::string_view header) {
     return best;
 }
 
+std::optional<std::size_t> find_column(const std::vector<std::string>& header, std::string_view name) {
+    for (std::size_t i = 0; i < header.size(); ++i)
+        if (same_name(trim(header[i]), trim(name))) return i;
+    return std::nullopt;
+}
+
+CoordinateColumns coordinate_columns(const std::vector<std::string>& header, const std::string& x_field,
+                                     const std::string& y_field, const std::string& file) {
+    auto pick = [&](const std::string& given, std::initializer_list<const char*> names, const char* what,
+                    const char* option) {
+        if (!given.empty()) {
+            if (auto i = find_column(header, given)) return *i;
+        } else {
+            for (const char* n : names)
+                if (auto i = find_column(header, n)) return *i;
+        }
+        std::string list, cols;
+        for (const char* n : names) list += (list.empty() ? "" : ", ") + std::string(n);
+        for (const auto& h : header) cols += (cols.empty() ? "" : ", ") + h;
+        throw input_error(given.empty()
+                              ? fmt::format("{}: no {} column (one of {}; or name it with {}); its columns "
+                                            "are: {}",
+                                            file, what, list, option, cols)
+                              : fmt::format("{}: no column '{}' ({}); its columns are: {}", file, given, option, cols));
+    };
+    CoordinateColumns c;
+    c.x = pick(x_field, {"lon", "lng", "longitude", "x", "经度"}, "longitude", "--x-field");
+    c.y = pick(y_field, {"lat", "latitude", "y", "纬度"}, "latitude", "--y-field");
+    return c;
+}
+
 CsvReader::CsvReader(const std::filesystem::path& file, char delimiter) : path_(file.string()) {
     f_ = std::fopen(path_.c_str(), "rb");
     if (!f_) throw io_error(fmt::format("{}: cannot open", path_));
     std::error_code ec;
     size_ = std::filesystem::file_size(file, ec);
-    std::string head;
-    std::int64_t line = 0;
-    if (!read_record(head, line)) throw input_error(fmt::format("{}: empty file (no header line)", path_));
-    if (head.size() >= 3 && head.compare(0, 3, "\xEF\xBB\xBF") == 0) head.erase(0, 3);  // UTF-8 BOM
-    delimiter_ = delimiter ? delimiter : guess_delimiter(head);
-    split_csv_record(head, delimiter_, header_);
+    read_header(delimiter);
+}
+
+CsvReader::CsvReader(CsvText text, char delimiter)
+    : buf_(std::move(text.text)), eof_(true), path_(std::move(text.name)) {
+    size_ = buf_.size();
+    read_header(delimiter);
 }
 
 CsvReader::~CsvReader() {
     if (f_) std::fclose(f_);
 }
 
+void CsvReader::read_header(char delimiter) {
+    std::string_view head;
+    std::int64_t line = 0;
+    std::string error;
+    delimiter_ = delimiter;  // 0 while reading the header: a field may start after any candidate
+    if (!next_raw(head, line, error)) throw input_error(fmt::format("{}: empty file (no header line)", path_));
+    if (!error.empty()) throw input_error(fmt::format("{}: line {} (the header): {}", path_, line, error));
+    header_line_ = head;
+    if (header_line_.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+        header_line_.erase(0, 3);
+        bom_ = true;
+    }
+    delimiter_ = delimiter ? delimiter : guess_delimiter(header_line_);
+    split_csv_record(header_line_, delimiter_, header_);
+}
+
 bool CsvReader::fill() {
-    if (eof_) return false;
+    if (eof_ || !f_) {
+        eof_ = true;
+        return false;
+    }
     if (pos_ > 0) {
         buf_.erase(0, pos_);
         pos_ = 0;
     }
     const std::size_t old = buf_.size();
-    buf_.resize(old + (1 << 20));
-    const std::size_t n = std::fread(buf_.data() + old, 1, 1 << 20, f_);
+    buf_.resize(old + read_size);
+    const std::size_t n = std::fread(buf_.data() + old, 1, read_size, f_);
     buf_.resize(old + n);
     if (n == 0) eof_ = true;
     return n > 0;
 }
 
-bool CsvReader::read_record(std::string& record, std::int64_t& line) {
-    record.clear();
-    // a record ends at a line break outside quotes
-    bool quoted = false;
-    std::size_t scan = pos_;
+bool CsvReader::next_raw(std::string_view& record, std::int64_t& line, std::string& error) {
+    error.clear();
     for (;;) {
-        if (scan >= buf_.size()) {
-            const std::size_t offset = scan - pos_;
-            if (!fill()) {
-                if (pos_ >= buf_.size()) return false;
-                record.assign(buf_, pos_, std::string::npos);
-                consumed_ += buf_.size() - pos_;
-                pos_ = buf_.size();
-                line = ++line_;
-                return true;
+        // scan one record from pos_; offsets are relative to pos_, which fill() moves
+        std::size_t i = 0, quote_at = 0, newlines = 0;
+        bool quoted = false, field_start = true;
+        std::size_t end = 0;  // record end (a line end or the end of the file)
+        bool bad = false;
+        for (;;) {
+            if (pos_ + i + 1 >= buf_.size() && !eof_) {  // one byte of look-ahead for a doubled quote
+                fill();
+                continue;
             }
-            scan = pos_ + offset;
-            continue;
+            if (pos_ + i >= buf_.size()) {
+                if (i == 0) return false;
+                if (quoted) {
+                    error = "quoted field not closed before the end of the file";
+                    bad = true;
+                }
+                end = i;
+                break;
+            }
+            const char c = buf_[pos_ + i];
+            if (quoted) {
+                if (c == '"') {
+                    if (pos_ + i + 1 < buf_.size() && buf_[pos_ + i + 1] == '"')
+                        ++i;
+                    else
+                        quoted = false;
+                } else if (c == '\n') {
+                    ++newlines;
+                }
+                if (quoted && i - quote_at > csv_max_quoted_field) {
+                    error = fmt::format("quoted field runs past {} KiB without closing", csv_max_quoted_field / 1024);
+                    bad = true;
+                    break;
+                }
+            } else if (c == '\n') {
+                end = i;
+                break;
+            } else if (c == '"' && field_start) {
+                quoted = true;
+                quote_at = i;
+            }
+            field_start = !quoted && is_delimiter(c, delimiter_);
+            ++i;
         }
-        const char c = buf_[scan];
-        if (c == '"') quoted = !quoted;
-        else if (c == '\n' && !quoted) break;
-        ++scan;
+        line = line_ + 1;
+        std::size_t next = end + 1;  // where reading goes on
+        if (bad) {
+            // the record ends with the line where its quote opened; reading goes on after it
+            auto nl = buf_.find('\n', pos_ + quote_at);
+            while (nl == std::string::npos && fill()) nl = buf_.find('\n', pos_ + quote_at);
+            const std::size_t opened_on =
+                static_cast<std::size_t>(std::count(buf_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                                                    buf_.begin() + static_cast<std::ptrdiff_t>(pos_ + quote_at), '\n'));
+            if (opened_on > 0)
+                error += fmt::format(" (the quote opens on line {})", line + static_cast<std::int64_t>(opened_on));
+            end = nl == std::string::npos ? buf_.size() - pos_ : nl - pos_;
+            next = end + 1;
+            newlines = opened_on;
+        }
+        line_ += static_cast<std::int64_t>(newlines) + 1;
+        std::size_t size = end;
+        if (size > 0 && buf_[pos_ + size - 1] == '\r') --size;
+        record = std::string_view(buf_).substr(pos_, size);
+        next = std::min(next, buf_.size() - pos_);
+        consumed_ += next;
+        pos_ += next;
+        if (!record.empty() || bad) return true;  // blank lines are not records
     }
-    record.assign(buf_, pos_, scan - pos_);
-    line = line_ + 1;
-    for (char c : record)
-        if (c == '\n') ++line_;
-    ++line_;
-    consumed_ += scan + 1 - pos_;
-    pos_ = scan + 1;
-    if (!record.empty() && record.back() == '\r') record.pop_back();
+}
+
+bool CsvReader::next(std::vector<std::string>& fields, std::int64_t& line, std::string& error) {
+    std::string_view record;
+    if (!next_raw(record, line, error)) return false;
+    split_csv_record(record, delimiter_, fields);
     return true;
 }
 
 bool CsvReader::next(std::vector<std::string>& fields, std::int64_t& line) {
-    std::string record;
-    for (;;) {
-        if (!read_record(record, line)) return false;
-        if (record.empty()) continue;  // blank lines are not records
-        split_csv_record(record, delimiter_, fields);
-        return true;
+    std::string error;
+    while (next(fields, line, error)) {
+        if (error.empty()) return true;
+        ++skipped_;
     }
+    return false;
+}
+
+bool CsvReader::read_chunk(CsvChunk& chunk, std::size_t bytes) {
+    chunk.text.clear();
+    chunk.records.clear();
+    chunk.simple = true;
+    chunk.first_line = line_ + 1;
+    while (buf_.size() - pos_ < bytes && fill()) {
+    }
+    const std::string_view avail = std::string_view(buf_).substr(pos_);
+    if (avail.empty()) return false;
+    if (std::memchr(avail.data(), '"', avail.size()) == nullptr) {
+        // no quotes: records are lines; cut after the last line end
+        const std::size_t cut = eof_ ? avail.size() : avail.rfind('\n') + 1;  // npos + 1 == 0
+        if (cut > 0) {
+            // hand the buffer over (no copy) and keep what follows the cut
+            const std::size_t from = pos_;
+            chunk.text.swap(buf_);
+            buf_.assign(chunk.text, from + cut, std::string::npos);
+            chunk.text.resize(from + cut);
+            chunk.text.erase(0, from);
+            pos_ = 0;
+            for (const char *p = chunk.text.data(), *e = p + chunk.text.size();
+                 (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(e - p)))); ++p)
+                ++line_;
+            if (chunk.text.back() != '\n') ++line_;
+            consumed_ += cut;
+            return true;
+        }
+    }
+    // quotes (or a line longer than `bytes`): record by record
+    chunk.simple = false;
+    std::string_view rec;
+    std::int64_t line = 0;
+    std::string error;
+    while (chunk.text.size() < bytes && next_raw(rec, line, error)) {
+        chunk.records.push_back({chunk.text.size(), rec.size(), line, error});
+        chunk.text.append(rec);
+    }
+    return !chunk.records.empty();
 }
 
 } // namespace wangge
