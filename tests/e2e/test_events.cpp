@@ -122,8 +122,9 @@ TEST_CASE("events: the fast path agrees with GEOS point-in-polygon on 100,000 po
         }
     }
     // nearest grid of points in no grid: against brute force over every grid, in a
-    // metric frame at the sample's latitude (the index measures at each point's
-    // latitude: allow 0.5% for the difference)
+    // metric frame on a sphere at the sample's latitude (the index measures geodesics
+    // on the ellipsoid: allow 1% for the difference; tests/unit/test_nearest.cpp checks
+    // it exactly against geodesic brute force)
     {
         const double lat0 = 30.8, ky = 6371007.2 * M_PI / 180.0, kx = ky * std::cos(lat0 * M_PI / 180.0);
         struct Scale {
@@ -149,7 +150,7 @@ TEST_CASE("events: the fast path agrees with GEOS point-in-polygon on 100,000 po
                 best = std::min(best, d);
             }
             const auto [n, d] = index.nearest(x, y);
-            if (n < 0 || std::abs(d - best) > 0.005 * best + 1.0) ++wrong;
+            if (n < 0 || std::abs(d - best) > 0.01 * best + 1.0) ++wrong;
         }
         CHECK(checked == 200);
         CHECK(wrong == 0);
@@ -182,7 +183,7 @@ TEST_CASE("events: a shared vertex or edge belongs to exactly one grid, by the d
     CHECK(index.locate(-0.1, 0.5) == -1);
     const auto [n, d] = index.nearest(2.5, 0.5);
     CHECK(index.code(n) == "E");
-    CHECK(d == Approx(0.5 * 6371007.2 * M_PI / 180.0 * std::cos(0.5 * M_PI / 180.0)).epsilon(1e-6));
+    CHECK(d == Approx(55657.6402).epsilon(1e-8));  // geod_inverse from (2.5, 0.5) to (2, 0.5), CGCS2000
 }
 
 TEST_CASE("events: import the sample file: bad rows rejected by line and reason, every event accounted for",
@@ -247,15 +248,18 @@ TEST_CASE("events: batch assign gives the same grids as import; locate; reassign
     std::ifstream in(out);
     std::string line;
     std::getline(in, line);
-    CHECK(line == "id,type,time,status,source,lon,lat,grid_code");
+    CHECK(line == "id,type,time,status,source,lon,lat,grid_code,grid_status");
     int compared = 0, differ = 0;
     while (std::getline(in, line)) {
         const auto id = line.substr(0, line.find(','));
-        const auto code = line.substr(line.rfind(',') + 1);
+        const auto status_at = line.rfind(',');
+        const auto code_at = line.rfind(',', status_at - 1) + 1;
+        const auto code = line.substr(code_at, status_at - code_at);
+        const auto status = line.substr(status_at + 1);
         auto it = stored.find(id);
         if (it == stored.end()) continue;
         ++compared;
-        if (it->second != code) ++differ;
+        if (it->second != code || status != (code.empty() ? "uncovered" : "assigned")) ++differ;
     }
     CHECK(compared > 5000);
     CHECK(differ == 0);

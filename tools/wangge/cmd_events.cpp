@@ -144,6 +144,11 @@ void add_events(CLI::App& app, Registry& reg) {
                 print_counts(r.by_platform);
                 if (r.rejected) fmt::print("rejects written to {}\n", opt->rejects_file.string());
             }
+            if (r.imported == 0) {
+                fmt::print(stderr, "wangge: {}: nothing imported ({}); the store is unchanged\n", r.file,
+                           r.read == 0 ? "no rows" : "every row was rejected");
+                return input_rejected;
+            }
             return ok;
         };
     });
@@ -207,11 +212,19 @@ void add_assign(CLI::App& app, Registry& reg) {
                 Progress progress(reg.globals);
                 r = assign_csv(index, *opt, progress.fn());
             }
+            const std::size_t limit =
+                reg.globals.verbose ? r.first_rejects.size() : std::min<std::size_t>(r.first_rejects.size(), 10);
+            for (std::size_t i = 0; i < limit; ++i)
+                fmt::print(stderr, "rejected: {}: line {}: {}\n", *in, r.first_rejects[i].line,
+                           r.first_rejects[i].reason);
+            if (limit < static_cast<std::size_t>(r.rejected))
+                fmt::print(stderr, "rejected: ... {} in all (grid_status bad_record in {})\n", r.rejected, *out);
             if (!reg.globals.quiet) {
-                fmt::print("{} rows: {} assigned, {} in no grid, {} without readable coordinates; {} grids; {:.2f} s "
-                           "({} threads, index {:.2f} s)\n",
-                           r.rows, r.assigned, r.uncovered, r.bad, index.size(), r.seconds, r.threads,
-                           index.stats().build_seconds);
+                fmt::print(
+                    "{} rows: {} assigned, {} in no grid, {} without readable coordinates, {} unreadable records; "
+                    "{} grids; {:.2f} s ({} threads, index {:.2f} s)\n",
+                    r.rows, r.assigned, r.uncovered, r.bad, r.rejected, index.size(), r.seconds, r.threads,
+                    index.stats().build_seconds);
             }
             return ok;
         };

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace wangge {
 
@@ -25,16 +26,30 @@ struct AssignOptions {
     int threads = 0;                ///< 0: all cores
     bool nearest = false;           ///< add nearest_grid and nearest_m for points in no grid
     std::string code_column = "grid_code";
+    std::string status_column = "grid_status";
+};
+
+struct AssignReject {
+    std::int64_t line = 0;
+    std::string reason;
 };
 
 struct AssignReport {
-    std::int64_t rows = 0, assigned = 0, uncovered = 0, bad = 0;  ///< bad: no readable coordinates
+    std::int64_t rows = 0, assigned = 0, uncovered = 0;
+    std::int64_t bad = 0;                     ///< no readable coordinates
+    std::int64_t rejected = 0;                ///< records the CSV reader rejected (a quote left open)
+    std::vector<AssignReject> first_rejects;  ///< the first 50, in input order
     double seconds = 0;
     int threads = 0;
 };
 
-/// Assign every row of `options.in`; rows are written unchanged with the grid code
-/// appended (empty for a point in no grid or a row without readable coordinates).
+/// Assign every row of `options.in` (read with CsvReader, the reader of `events
+/// import`). Each row is written as read, padded with empty fields to the header's
+/// width, then the grid code (empty when there is none) and the status column:
+/// `assigned`, `uncovered` (in no grid), `bad_coordinates` (a coordinate missing, not
+/// a number or out of range) or `bad_record` (rejected by the CSV reader: its fields
+/// are written quoted again so the output stays valid). With `nearest`, also the
+/// nearest grid and its distance for uncovered rows.
 AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& options, const ProgressFn& progress = {});
 
 } // namespace wangge

@@ -60,7 +60,7 @@ struct EventImportOptions {
     std::string time_field = "time";
     std::string status_field = "status";
     std::string source_field = "source";
-    std::string x_field, y_field;      ///< CSV coordinate columns; default: lon/lng/longitude/x and lat/latitude/y
+    std::string x_field, y_field;      ///< CSV coordinate columns; default: see coordinate_columns (csv.hpp)
     char delimiter = 0;                ///< CSV; 0: guess
     std::string encoding;              ///< CSV text; default: UTF-8 if valid, else GB18030
     chinacrs::Datum crs = chinacrs::Datum::wgs84;  ///< datum of the coordinates
@@ -85,6 +85,13 @@ struct EventImportReport {
     std::int64_t import_id = 0;
 };
 
+/// Import one file in one write transaction, inside which everything it depends on
+/// (the classification, the grids, the ids already stored) is read, so a writer
+/// that commits meanwhile (a partition) cannot leave events on grids it retired.
+/// A CSV is read with CsvReader (a quote left open rejects its row); a second row
+/// with an id already imported from the same file is rejected, naming the first
+/// line. When nothing is imported the transaction is rolled back (the rejects file
+/// is still written): `imported == 0` leaves the store as it was.
 EventImportReport import_events(Store& store, const EventImportOptions& options, const ProgressFn& progress = {});
 
 struct ReassignReport {

@@ -6,6 +6,7 @@
 #include "wangge/geos.hpp"
 #include "wangge/source.hpp"
 #include "wangge/store.hpp"
+#include "wangge/testpoint.hpp"
 #include "wangge/text.hpp"
 
 #include <fmt/format.h>
@@ -43,30 +44,26 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(b, e - b + 1));
 }
 
-int replace_types(Store& store, std::istream& in, const std::string& origin, const std::string& version) {
-    std::string line;
-    std::vector<std::string> f;
-    if (!std::getline(in, line)) throw input_error(fmt::format("{}: empty", origin));
-    if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-    split_csv_record(line, ',', f);
+int replace_types(Store& store, CsvReader& csv, const std::string& origin, const std::string& version) {
     const std::vector<std::string> want{"code", "name", "major_code", "major_name", "platform_code", "platform",
                                         "township_closable"};
     std::vector<int> idx;
     for (const auto& w : want) {
-        auto it = std::find_if(f.begin(), f.end(), [&](const std::string& h) { return lower(trim(h)) == w; });
-        if (it == f.end())
+        const auto i = find_column(csv.header(), w);
+        if (!i)
             throw input_error(fmt::format("{}: no column '{}' (needed: code, name, major_code, major_name, "
                                           "platform_code, platform, township_closable)",
                                           origin, w));
-        idx.push_back(static_cast<int>(it - f.begin()));
+        idx.push_back(static_cast<int>(*i));
     }
     std::vector<EventType> types;
     std::set<std::string> seen;
+    std::vector<std::string> f;
     std::int64_t n = 1;
-    while (std::getline(in, line)) {
-        ++n;
-        if (trim(line).empty()) continue;
-        split_csv_record(line, ',', f);
+    std::string bad_record;
+    while (csv.next(f, n, bad_record)) {
+        if (!bad_record.empty()) throw input_error(fmt::format("{}: line {}: {}", origin, n, bad_record));
+        if (std::all_of(f.begin(), f.end(), [](const std::string& x) { return trim(x).empty(); })) continue;
         auto col = [&](int i) { return static_cast<std::size_t>(idx[static_cast<std::size_t>(i)]) < f.size() ? trim(f[static_cast<std::size_t>(idx[static_cast<std::size_t>(i)])]) : std::string(); };
         EventType t{col(0), col(1), col(2), col(3), col(4), col(5), col(6) == "1"};
         auto bad = [&](const std::string& why) { return input_error(fmt::format("{}: line {}: {}", origin, n, why)); };
@@ -214,8 +211,7 @@ std::optional<std::string> parse_iso8601(std::string_view text, std::string_view
 }
 
 int load_event_types(Store& store, const std::filesystem::path& csv, const std::string& version) {
-    std::ifstream in(csv, std::ios::binary);
-    if (!in) throw io_error(fmt::format("{}: cannot open", csv.string()));
+    CsvReader in(csv, ',');
     Store::Transaction tx(store);
     const int n = replace_types(store, in, csv.string(), version.empty() ? csv.filename().string() : version);
     tx.commit();
@@ -223,7 +219,7 @@ int load_event_types(Store& store, const std::filesystem::path& csv, const std::
 }
 
 int load_default_event_types(Store& store) {
-    std::istringstream in(default_types_csv);
+    CsvReader in(CsvText{default_types_csv, "default event types"}, ',');
     return replace_types(store, in, "default event types", "wangge default 1");
 }
 
@@ -251,9 +247,10 @@ namespace {
 
 /// Short kind of a reject reason, for the summary.
 std::string reason_kind(const std::string& r) {
-    for (const char* k : {"no id", "no coordinates", "not a number", "out of range", "time", "unknown type code",
-                          "no type code", "text"})
-        if (r.find(k) != std::string::npos) return k == std::string("time") ? "bad time" : k;
+    for (const char* k : {"quoted field", "duplicate id", "no id", "no coordinates", "not a number", "out of range",
+                          "time", "unknown type code", "no type code", "text"})
+        if (r.find(k) != std::string::npos)
+            return k == std::string("time") ? "bad time" : k == std::string("quoted field") ? "unclosed quote" : k;
     return "other";
 }
 
@@ -272,27 +269,35 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
     EventImportReport rep;
     rep.file = opt.file.string();
     if (!std::filesystem::exists(opt.file)) throw io_error(fmt::format("{}: no such file", rep.file));
-    // types
-    std::map<std::string, std::string> platform_of;
-    for (const auto& t : list_event_types(store)) platform_of[t.code] = t.platform;
-    if (platform_of.empty() && !opt.allow_unknown_types)
-        throw input_error("the event classification is empty: load one with 'wangge events types load FILE'");
-    const CoverageIndex index = grid_index(store);
-    if (index.size() == 0) throw input_error("the store has no grids: run 'wangge partition' before importing events");
-
     std::ofstream rejects;
     if (!opt.rejects_file.empty()) {
         rejects.open(opt.rejects_file, std::ios::binary | std::ios::trunc);
         if (!rejects) throw io_error(fmt::format("{}: cannot write the rejects file", opt.rejects_file.string()));
         rejects << "file,line,id,reason\n";
     }
+    // Everything the import depends on (types, grids, the ids already stored) is read
+    // inside its write transaction: no other writer can change it before the commit.
     Store::Transaction tx(store);
+    std::map<std::string, std::string> platform_of;
+    for (const auto& t : list_event_types(store)) platform_of[t.code] = t.platform;
+    if (platform_of.empty() && !opt.allow_unknown_types)
+        throw input_error("the event classification is empty: load one with 'wangge events types load FILE'");
+    const CoverageIndex index = grid_index(store);
+    pause_point("events-import:grids-read");
+    if (index.size() == 0) throw input_error("the store has no grids: run 'wangge partition' before importing events");
     Statement run = store.prepare("INSERT INTO import_runs(kind, source_file, started_at, options) "
                                   "VALUES ('events', ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?)");
     run.bind(1, rep.file).bind(2, fmt::format("crs={}", chinacrs::datum_name(opt.crs))).run();
     rep.import_id = store.query_int("SELECT last_insert_rowid()");
     const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
     Statement exists = store.prepare("SELECT 1 FROM events WHERE event_id = ?");
+    // the line of each id imported by this run (a temporary table: memory stays flat)
+    store.exec(
+        "CREATE TEMP TABLE IF NOT EXISTS event_import_lines(event_id TEXT PRIMARY KEY, line INTEGER NOT NULL) "
+        "WITHOUT ROWID");
+    store.exec("DELETE FROM temp.event_import_lines");
+    Statement first_line = store.prepare("SELECT line FROM temp.event_import_lines WHERE event_id = ?");
+    Statement mark_line = store.prepare("INSERT INTO temp.event_import_lines(event_id, line) VALUES (?, ?)");
     Statement ins = store.prepare(
         "INSERT INTO events(event_id, type_code, reported_at, status, source, crs, lon_reported, lat_reported, "
         "grid_code, uncovered, nearest_grid, nearest_m, import_id, assigned_at, geom) "
@@ -326,6 +331,14 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         std::string why;
         const auto t = parse_iso8601(r.time_raw, opt.assume_zone, why);
         if (!t) return reject(r, why);
+        first_line.bind(1, r.id);
+        std::optional<std::int64_t> earlier;
+        if (first_line.step()) earlier = first_line.int64(0);
+        first_line.reset();
+        if (earlier)
+            return reject(r, fmt::format("duplicate id: {} {} has the same id (that row is kept)",
+                                         rep.format == "CSV" ? "line" : "feature", *earlier));
+        mark_line.bind(1, r.id).bind(2, r.line).run();
         const auto ll = chinacrs::to_cgcs2000(opt.crs, r.lon, r.lat);
         const int g = index.locate(ll.lon, ll.lat);
         exists.bind(1, r.id);
@@ -360,14 +373,8 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         rep.format = "CSV";
         CsvReader csv(opt.file, opt.delimiter);
         const auto& h = csv.header();
-        auto find = [&](std::initializer_list<std::string> names) -> std::optional<std::size_t> {
-            for (const auto& n : names)
-                for (std::size_t i = 0; i < h.size(); ++i)
-                    if (lower(trim(h[i])) == lower(n)) return i;
-            return std::nullopt;
-        };
         auto require = [&](const std::string& name, const char* option) {
-            auto i = find({name});
+            auto i = find_column(h, name);
             if (!i) {
                 std::string names;
                 for (const auto& x : h) names += (names.empty() ? "" : ", ") + x;
@@ -378,22 +385,19 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         const std::size_t ci = require(opt.id_field, "--id-field");
         const std::size_t ct = require(opt.type_field, "--type-field");
         const std::size_t cm = require(opt.time_field, "--time-field");
-        const auto cs = find({opt.status_field});
-        const auto cr = find({opt.source_field});
-        const std::size_t cx = opt.x_field.empty()
-                                   ? find({"lon", "lng", "longitude", "x", "经度"}).value_or(require("lon", "--x-field"))
-                                   : require(opt.x_field, "--x-field");
-        const std::size_t cy = opt.y_field.empty()
-                                   ? find({"lat", "latitude", "y", "纬度"}).value_or(require("lat", "--y-field"))
-                                   : require(opt.y_field, "--y-field");
+        const auto cs = find_column(h, opt.status_field);
+        const auto cr = find_column(h, opt.source_field);
+        const auto [cx, cy] = coordinate_columns(h, opt.x_field, opt.y_field, rep.file);
         const std::string enc = opt.encoding.empty() ? std::string() : text::canonical_encoding(opt.encoding);
         if (!enc.empty()) text::to_utf8("", enc);  // unknown name -> usage_error
         std::vector<std::string> f;
         std::int64_t line = 0;
+        std::string bad_record;
         Row r;
-        while (csv.next(f, line)) {
+        while (csv.next(f, line, bad_record)) {
             r = Row{};
             r.line = line;
+            r.text_error = bad_record;
             auto get = [&](std::optional<std::size_t> i) -> std::string {
                 if (!i || *i >= f.size()) return {};
                 const std::string& raw = f[*i];
@@ -401,7 +405,9 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
                 if (enc.empty()) v = text::is_valid_utf8(raw) ? std::optional<std::string>(raw) : text::to_utf8(raw, "GB18030");
                 else v = text::to_utf8(raw, enc);
                 if (!v) {
-                    r.text_error = fmt::format("column '{}' is not valid {} text", h[*i], enc.empty() ? "UTF-8 or GB18030" : enc);
+                    if (r.text_error.empty())
+                        r.text_error = fmt::format("column '{}' is not valid {} text", h[*i],
+                                                   enc.empty() ? "UTF-8 or GB18030" : enc);
                     return {};
                 }
                 return trim(*v);
@@ -469,7 +475,7 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
     }
     Statement upd = store.prepare("UPDATE import_runs SET imported = ?, replaced = ?, rejected = ? WHERE id = ?");
     upd.bind(1, rep.imported).bind(2, rep.updated).bind(3, rep.rejected).bind(4, rep.import_id).run();
-    tx.commit();
+    if (rep.imported > 0) tx.commit();  // nothing imported: the store stays as it was
     return rep;
 }
 
