@@ -87,7 +87,8 @@ std::optional<Ring> clean_ring(const Ring& ring) {
     drop_repeats(r);
     // Closed or not, the ring is stored open: ClosePath implies the closing segment.
     while (r.size() > 1 && r.back() == r.front()) r.pop_back();
-    if (r.size() < 3 || ring_area2(r) == 0) return std::nullopt;
+    // Zero area with points off one line is a ring crossing itself: make_valid's.
+    if (r.size() < 3 || (ring_area2(r) == 0 && collinear(r))) return std::nullopt;
     return r;
 }
 
@@ -228,6 +229,7 @@ bool LayerBuilder::add_polygons(const MultiPolygon& polygons, const Properties& 
     MultiPolygon kept;
     for (const auto& p : polygons)
         if (auto c = clean_polygon(p)) kept.push_back(std::move(*c));
+    kept = make_valid(kept);
     if (kept.empty()) return false;
     const auto geometry = encode_polygons(kept);
     write_feature(id, tags_for(properties), GeomType::polygon, geometry);

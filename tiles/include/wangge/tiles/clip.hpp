@@ -13,8 +13,10 @@
 //    one ring joined by zero-width "bridges" running along the clip edge;
 //  - a hole cut by the clip edge ends up sharing that edge with its exterior.
 // Renderers fill such polygons correctly (the area is the same as a true intersection),
-// but a strict OGC validity check reports a self-touching ring. A caller that needs
-// strict validity in those cases must use a polygon boolean operation (GEOS) instead.
+// but a strict OGC validity check reports a self-touching ring, and rounding to the
+// grid afterwards adds its own defects. The MVT encoder (LayerBuilder::add_polygons)
+// therefore makes every polygon valid after clipping and rounding (geometry.hpp,
+// make_valid): exactly as clipped when valid, else repaired on the integer grid.
 // Rings that vanish (entirely outside, or degenerate after clipping) are dropped, and a
 // polygon whose exterior vanished is dropped with its holes.
 //

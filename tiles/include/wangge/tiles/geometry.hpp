@@ -54,10 +54,45 @@ const char* to_string(GeomType t) noexcept;
 std::int64_t ring_area2(const Ring& ring) noexcept;
 /// The same for fractional coordinates (twice the signed area).
 double ring_area2(const RingD& ring) noexcept;
+/// True when every point of the ring lies on one line (exact): it encloses nothing.
+/// A ring of zero area by ring_area2 that is not collinear crosses itself.
+bool collinear(const Ring& ring) noexcept;
 
 /// Round fractional coordinates to the integer grid (half away from zero).
 Point quantize(PointD p);
 Ring quantize(const RingD& ring);
 Polygon quantize(const PolygonD& polygon);
+
+// ---------------------------------------------------------------- validity
+//
+// A polygon feature is valid (MVT 2.1, and what GEOS IsValid checks of the
+// MultiPolygon a reader builds from it) when every ring is simple (no edge crosses or
+// touches another, no spike running back along itself), every hole lies inside its
+// exterior and outside the other holes, the interiors of the parts are disjoint, and
+// rings meet at single points at most without cutting an interior in two. Clipping and
+// rounding to the integer grid break this near the buffer edge (zero-width bridges
+// along the clip edge, holes sharing it with their exterior) and where features are a
+// unit or less wide (vertices that round onto or across an edge, parts that round onto
+// each other).
+
+/// Fast exact test, conservative: true only when the polygons (exterior first, then
+/// holes; rings open, at least 3 points, any orientation) are valid AND no two rings
+/// meet at all: no two edges share a point except consecutive edges of a ring at their
+/// common vertex (without folding back), each hole is inside its exterior, no hole
+/// inside another, no exterior inside another part's exterior. False does not mean
+/// invalid: rings touching at a point or a part inside another's hole are valid too
+/// (make_valid asks GEOS then). Integer arithmetic throughout (coordinates beyond
+/// +-2^29 give false). O(n log n) for n edges in the usual case.
+bool clearly_valid(const MultiPolygon& polygons);
+
+/// Valid polygons for what `polygons` cover: `polygons` itself, unchanged, when it is
+/// valid (clearly_valid, else GEOS IsValid); else repaired on the integer grid with
+/// GEOS: MakeValid by its "structure" method (exteriors united, holes subtracted,
+/// collapsed pieces dropped), then snapped to the grid of 1 unit by
+/// GEOSGeom_setPrecision, whose result is valid. Repaired output has exteriors of
+/// positive area and holes of negative area (the spec's orientation); it is empty when
+/// nothing of positive area was left. Input rings must be open with at least 3
+/// distinct points (as clean_ring leaves them). Throws geometry_error if GEOS fails.
+MultiPolygon make_valid(const MultiPolygon& polygons);
 
 }  // namespace wangge::tiles

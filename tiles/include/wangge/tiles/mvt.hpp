@@ -13,14 +13,18 @@
 // GDAL needs from a polygon is not what a data source always gives, so the builder
 // cleans geometry on the way in instead of writing a tile other tools reject:
 //  - consecutive repeated points are dropped (the spec forbids zero-length LineTo);
-//  - a ring with fewer than 3 distinct points or zero area is dropped; a polygon whose
-//    exterior ring is dropped is dropped with its holes;
+//  - a ring with fewer than 3 distinct points or all its points on one line is
+//    dropped; a polygon whose exterior ring is dropped is dropped with its holes (a
+//    ring of zero area whose lobes cancel, like a symmetric bow-tie, is repaired below);
 //  - rings are re-oriented: exterior rings get a positive area (clockwise on screen),
 //    holes a negative one, by the spec's surveyor's formula;
-//  - a line with fewer than 2 distinct points is dropped.
-// A feature whose geometry vanishes is not written (add_* returns false). Validity
-// beyond that (self-intersections, holes outside their exterior) is the caller's:
-// clip.hpp keeps clipped polygons valid in the common cases.
+//  - a line with fewer than 2 distinct points is dropped;
+//  - a polygon feature is written valid (geometry.hpp, make_valid): as given when it
+//    is (checked exactly, fast), else repaired on the integer grid. Clipping and
+//    rounding leave zero-width bridges and spikes on the buffer edge, holes sharing
+//    an edge with their exterior, rings that touch or cross themselves, parts rounded
+//    onto each other; the repair drops what has no area and keeps the rest.
+// A feature whose geometry vanishes is not written (add_* returns false).
 #pragma once
 
 #include <cstdint>
@@ -68,9 +72,9 @@ public:
     /// shorter than 2 distinct points. Returns false when nothing is left.
     bool add_lines(const MultiLineString& lines, const Properties& properties = {},
                    std::optional<std::uint64_t> id = std::nullopt);
-    /// Add a (multi)polygon feature (each polygon: exterior ring, then holes), cleaned
-    /// and oriented as described at the top of this file. Returns false when nothing
-    /// is left.
+    /// Add a (multi)polygon feature (each polygon: exterior ring, then holes), cleaned,
+    /// oriented and made valid as described at the top of this file. Returns false when
+    /// nothing is left.
     bool add_polygons(const MultiPolygon& polygons, const Properties& properties = {},
                       std::optional<std::uint64_t> id = std::nullopt);
 
@@ -115,10 +119,10 @@ private:
 
 /// Geometry cleaning, exposed for callers that want to know what the encoder will keep
 /// (and for tests). Ring: drop the closing point, consecutive repeats; nullopt when
-/// fewer than 3 distinct points or zero area remain.
+/// fewer than 3 distinct points remain or all lie on one line.
 std::optional<Ring> clean_ring(const Ring& ring);
 /// Polygon: clean every ring, orient the exterior positive and holes negative; nullopt
-/// when the exterior vanished.
+/// when the exterior vanished. Not yet valid: add_polygons then calls make_valid.
 std::optional<Polygon> clean_polygon(const Polygon& polygon);
 /// Line: drop consecutive repeats; nullopt when fewer than 2 points remain.
 std::optional<LineString> clean_line(const LineString& line);
