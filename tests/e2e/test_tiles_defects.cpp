@@ -8,9 +8,11 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <wangge/geos.hpp>
 #include <wangge/store.hpp>
 #include <wangge/tiles/mvt_reader.hpp>
 #include <wangge/tiles/pmtiles.hpp>
+#include <wangge/topology.hpp>
 
 #include "support.hpp"
 
@@ -73,6 +75,13 @@ std::multiset<std::string> column(Store& store, const std::string& sql) {
     return out;
 }
 
+/// `tiles build` of the sample store to `out`, with more arguments.
+RunResult build_sample(const fs::path& out, const std::vector<std::string>& more) {
+    std::vector<std::string> args{"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string()};
+    args.insert(args.end(), more.begin(), more.end());
+    return run_wangge(args);
+}
+
 /// "" when `got` holds each of `want` exactly once, else what is missing or extra.
 std::string difference(const std::multiset<std::string>& want, const std::multiset<std::string>& got) {
     std::vector<std::string> missing, extra;
@@ -95,8 +104,7 @@ TEST_CASE("tiles: every grid label and event is in exactly one tile at each zoom
           "[e2e][tiles][tiles-defects]") {
     TempDir dir("tiles-edges");
     const auto out = dir / "points.pmtiles";
-    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(), "--layers",
-                               "grid_labels,events"});
+    const auto r = build_sample(out, {"--layers", "grid_labels,events"});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     Store store(partitioned_sample_store(), Store::Mode::must_exist);
@@ -164,8 +172,7 @@ TEST_CASE("tiles: archive bounds cover what was written, events outside the juri
                                       "Contains(geom, MakePoint({:.9f}, {:.9f}, 4490))",
                                       lon, lat)) == 0);
     const auto out = dir / "all.pmtiles";
-    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(), "--layers",
-                               "counties,grid_labels,events", "--maxzoom", "14"});
+    const auto r = build_sample(out, {"--layers", "counties,grid_labels,events", "--maxzoom", "14"});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     const auto b = bounds_of(out);
@@ -207,4 +214,75 @@ TEST_CASE("tiles: --bbox outside the jurisdictions gives the bounds of what is i
     CHECK(n.exit_code == 3);
     CHECK_THAT(n.err, Catch::Contains("nothing to tile"));
     CHECK_FALSE(fs::exists(none));
+}
+
+TEST_CASE("tiles: villages, townships and counties have one label point each per zoom, inside the feature",
+          "[e2e][tiles][tiles-defects]") {
+    TempDir dir("tiles-labels");
+    const auto out = dir / "labels.pmtiles";
+    const auto r = build_sample(out, {"--layers", "county_labels,township_labels,village_labels"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("  village_labels  z11-16  1301 features"));
+    CHECK_THAT(r.out, Catch::Contains("every point in one tile at each zoom"));
+    // listed in the archive's vector_layers
+    const auto layers = tiles::PmtilesReader(out).metadata().at("vector_layers").dump();
+    for (const char* l : {"county_labels", "township_labels", "village_labels"}) CHECK_THAT(layers, Catch::Contains(l));
+
+    Store store(partitioned_sample_store(), Store::Mode::must_exist);
+    auto& g = geos::Context::local();
+    std::map<std::string, geos::Geometry> outline;
+    {
+        Statement st = store.prepare("SELECT code, AsBinary(geom) FROM jurisdictions");
+        while (st.step()) {
+            const auto wkb = st.blob(1);
+            outline.emplace(st.text(0), g.from_wkb(wkb.data(), wkb.size()));
+        }
+    }
+    const std::map<std::string, std::pair<std::string, int>> layer_level = {
+        {"county_labels", {"county", 7}}, {"township_labels", {"township", 9}}, {"village_labels", {"village", 11}}};
+    const auto counts = point_counts(out);
+    for (const auto& [layer, level] : layer_level) {
+        const auto codes = column(store, "SELECT code FROM jurisdictions WHERE level = '" + level.first + "'");
+        REQUIRE(!codes.empty());
+        for (int z = 0; z <= 16; ++z) {
+            INFO(layer << " z" << z);
+            const auto at = counts.find(z);
+            const bool has = at != counts.end() && at->second.count(layer);
+            if (z < level.second) {
+                CHECK_FALSE(has);
+                continue;
+            }
+            REQUIRE(has);
+            CHECK(at->second.at(layer).outside_tile == 0);
+            CHECK(difference(codes, at->second.at(layer).keys) == "");
+        }
+    }
+    // at z16 (0.15 m a unit) every label is inside its feature, and has its name
+    tiles::PmtilesReader reader(out);
+    int inside = 0, outside = 0, unnamed = 0;
+    const double world = 2 * M_PI * 6378137.0, size = world / 65536;
+    reader.for_each_tile([&](const tiles::TileCoord& c, const std::string&) {
+        if (c.z != 16) return;
+        for (const auto& layer : tiles::decode_tile(*reader.tile(c)).layers)
+            for (const auto& f : layer.features) {
+                if (text(f.property("name")).empty()) ++unnamed;
+                const auto& p = f.points.at(0);
+                const auto [lon, lat] = topology::from_mercator(
+                    {-world / 2 + (c.x + p.x / 4096.0) * size, world / 2 - (c.y + p.y / 4096.0) * size});
+                auto pt = g.own(GEOSGeom_createPointFromXY_r(g.handle(), lon, lat), "point");
+                const bool in = GEOSContains_r(g.handle(), outline.at(text(f.property("code"))).get(), pt.get()) == 1;
+                ++(in ? inside : outside);
+            }
+    });
+    CHECK(inside == static_cast<int>(outline.size()));
+    CHECK(outside == 0);
+    CHECK(unnamed == 0);
+    // and chosen alone
+    const auto one = dir / "one.pmtiles";
+    REQUIRE(build_sample(one, {"--layers", "township_labels", "--minzoom", "9", "--maxzoom", "9"}).exit_code == 0);
+    const auto z9 = point_counts(one);
+    REQUIRE(z9.count(9));
+    CHECK(z9.at(9).size() == 1);
+    CHECK(z9.at(9).count("township_labels") == 1);
 }

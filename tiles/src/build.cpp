@@ -108,6 +108,26 @@ void add_field(Source& s, const std::string& name, const Value& v) {
     s.fields[name] = std::holds_alternative<std::string>(v) ? "String" : std::holds_alternative<bool>(v) ? "Boolean" : "Number";
 }
 
+/// A label point inside a polygon: the centre of its largest inscribed circle (a pole
+/// of inaccessibility, found to 1/1000 of the polygon's size), or GEOS's point on
+/// surface where that centre is not inside (a part thinner than the tolerance).
+std::pair<double, double> label_point(geos::Context& g, const GEOSGeometry* polygon) {
+    const auto h = g.handle();
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    GEOSGeom_getXMin_r(h, polygon, &x0);
+    GEOSGeom_getYMin_r(h, polygon, &y0);
+    GEOSGeom_getXMax_r(h, polygon, &x1);
+    GEOSGeom_getYMax_r(h, polygon, &y1);
+    const double tol = std::max(x1 - x0, y1 - y0) / 1000;
+    auto circle = g.own(GEOSMaximumInscribedCircle_r(h, polygon, tol), "inscribed circle");
+    auto pt = g.own(GEOSGeomGetStartPoint_r(h, circle.get()), "circle centre");
+    if (GEOSContains_r(h, polygon, pt.get()) != 1) pt = g.own(GEOSPointOnSurface_r(h, polygon), "point on surface");
+    double x = 0, y = 0;
+    GEOSGeomGetX_r(h, pt.get(), &x);
+    GEOSGeomGetY_r(h, pt.get(), &y);
+    return {x, y};
+}
+
 /// Tile x or y range of an envelope (Web Mercator metres) at zoom z, with the buffer.
 struct Range {
     std::uint32_t x0, x1, y0, y1;
@@ -163,8 +183,9 @@ MultiPolygon to_tile(const topology::MultiPolygon& mp, int z, std::uint32_t tx, 
 } // namespace
 
 std::map<std::string, LayerZooms> default_layer_zooms() {
-    return {{"counties", {0, 16}}, {"townships", {6, 16}}, {"villages", {9, 16}}, {"grids", {10, 16}},
-            {"grid_labels", {12, 16}}, {"events", {10, 16}}};
+    return {{"counties", {0, 16}},        {"townships", {6, 16}},       {"villages", {9, 16}},
+            {"grids", {10, 16}},          {"grid_labels", {12, 16}},    {"county_labels", {7, 16}},
+            {"township_labels", {9, 16}}, {"village_labels", {11, 16}}, {"events", {10, 16}}};
 }
 
 BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn& progress) {
@@ -176,12 +197,11 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
     const auto ext = opt.out.extension().string();
     if (ext != ".pmtiles" && ext != ".mbtiles")
         throw usage_error(fmt::format("{}: the archive must end in .pmtiles or .mbtiles", opt.out.string()));
-    const std::vector<std::string> all = {"counties", "townships", "villages", "grids", "grid_labels", "events"};
+    const std::vector<std::string> all = {"counties",      "townships",       "villages",       "grids", "grid_labels",
+                                          "county_labels", "township_labels", "village_labels", "events"};
     for (const auto& l : opt.layers)
         if (std::find(all.begin(), all.end(), l) == all.end())
-            throw usage_error(fmt::format("unknown layer '{}': layers are counties, townships, villages, grids, "
-                                          "grid_labels, events",
-                                          l));
+            throw usage_error(fmt::format("unknown layer '{}': layers are {}", l, fmt::join(all, ", ")));
     auto wanted = [&](const std::string& l) { return opt.layers.empty() || std::count(opt.layers.begin(), opt.layers.end(), l); };
     auto zooms_of = [&](const std::string& l) {
         auto it = opt.zooms.find(l);
@@ -260,16 +280,17 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         sources.push_back(std::move(s));
     };
     const std::string filter = " AND " + where_bbox(opt.bbox);
+    auto jurisdictions_sql = [&](const std::string& level) {
+        return "SELECT AsBinary(geom), code, name, coalesce(parent_code, '') FROM jurisdictions WHERE level = '" +
+               level + "' AND " + where_prefix("code", opt.prefix) + filter + " ORDER BY code";
+    };
     for (const auto& [name, level] : std::vector<std::pair<std::string, std::string>>{
              {"counties", "county"}, {"townships", "township"}, {"villages", "village"}})
-        polygon_layer(name,
-                      "SELECT AsBinary(geom), code, name, coalesce(parent_code, '') FROM jurisdictions WHERE level = '" +
-                          level + "' AND " + where_prefix("code", opt.prefix) + filter + " ORDER BY code",
-                      [](const Statement& st) {
-                          Properties p{{"code", st.text(1)}, {"name", st.text(2)}};
-                          if (!st.text(3).empty()) p.emplace_back("parent", st.text(3));
-                          return p;
-                      });
+        polygon_layer(name, jurisdictions_sql(level), [](const Statement& st) {
+            Properties p{{"code", st.text(1)}, {"name", st.text(2)}};
+            if (!st.text(3).empty()) p.emplace_back("parent", st.text(3));
+            return p;
+        });
     // event counts per grid and platform
     std::map<std::string, std::map<std::string, std::int64_t>> counts;
     {
@@ -400,6 +421,25 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
             s.props.push_back(std::move(p));
         }
         rep.features_per_layer["grid_labels"] = static_cast<std::int64_t>(s.points.size());
+        if (!s.points.empty()) sources.push_back(std::move(s));
+    }
+    // label points of the jurisdictions, one per feature, inside it
+    for (const auto& [name, level] : std::vector<std::pair<std::string, std::string>>{
+             {"county_labels", "county"}, {"township_labels", "township"}, {"village_labels", "village"}}) {
+        if (!wanted(name)) continue;
+        Source s;
+        s.name = name;
+        s.zooms = zooms_of(name);
+        s.fields = {{"code", "String"}, {"name", "String"}};
+        auto& g = geos::Context::local();
+        Statement st = store.prepare(jurisdictions_sql(level));
+        while (st.step()) {
+            const auto wkb = st.blob(0);
+            const auto [lon, lat] = label_point(g, g.from_wkb(wkb.data(), wkb.size()).get());
+            s.points.push_back(topology::to_mercator(lon, lat));
+            s.props.push_back({{"code", st.text(1)}, {"name", st.text(2)}});
+        }
+        rep.features_per_layer[name] = static_cast<std::int64_t>(s.points.size());
         if (!s.points.empty()) sources.push_back(std::move(s));
     }
     // events: points (from events_point_zoom), aggregated per grid label below it

@@ -27,9 +27,11 @@ void add_tiles(CLI::App& app, Registry& reg) {
     auto max_kb = std::make_shared<std::size_t>(500);
     add_tiles_update(t, reg);
     auto* b = t->add_subcommand(
-        "build", "Build the tile pyramid: layers counties (z0+), townships (z6+), villages (z9+), grids (z10+, with "
-                 "event counts per platform), grid_labels (z12+), events (points from z14, counts per grid below). "
-                 "Neighbours share their edges exactly at every zoom.");
+        "build",
+        "Build the tile pyramid: layers counties (z0+), townships (z6+), villages (z9+), grids (z10+, with "
+        "event counts per platform), grid_labels (z12+), county_labels (z7+), township_labels (z9+), "
+        "village_labels (z11+), events (points from z14, counts per grid below). "
+        "Neighbours share their edges exactly at every zoom.");
     b->add_option("-o,--out", *out, "Archive: FILE.pmtiles or FILE.mbtiles (written whole, then moved into place)")
         ->required();
     b->add_option("--minzoom", opt->minzoom, "Lowest zoom")->capture_default_str();
@@ -46,8 +48,10 @@ void add_tiles(CLI::App& app, Registry& reg) {
         ->capture_default_str();
     b->add_option("-j,--threads", opt->threads, "Worker threads (default: all cores)");
     auto zooms = std::make_shared<std::string>();
-    b->add_option("--zooms", *zooms, "Per-layer zoom ranges, e.g. grids=0-14,events=12-16 (defaults: counties 0-16, "
-                                     "townships 6-16, villages 9-16, grids 10-16, grid_labels 12-16, events 10-16)");
+    b->add_option("--zooms", *zooms,
+                  "Per-layer zoom ranges, e.g. grids=0-14,events=12-16 (defaults: counties 0-16, "
+                  "townships 6-16, villages 9-16, grids 10-16, grid_labels 12-16, county_labels 7-16, "
+                  "township_labels 9-16, village_labels 11-16, events 10-16)");
     auto grids_file = std::make_shared<std::string>(), events_file = std::make_shared<std::string>();
     b->add_option("--grids-file", *grids_file, "Tile grids from this GDAL polygon file instead of the store (batch)");
     b->add_option("--code-field", opt->grids_code_field, "Code field of --grids-file")->capture_default_str();
@@ -98,8 +102,11 @@ void add_tiles(CLI::App& app, Registry& reg) {
                 fmt::print("{}: {} tiles, {:.1f} MB, largest {:.1f} KB ({}), z{}-{}, in {:.1f} s ({} threads)\n",
                            opt->out.string(), r.tiles, r.bytes / 1e6, r.largest / 1024.0, r.largest_tile, opt->minzoom,
                            opt->maxzoom, r.seconds, r.threads);
+                std::size_t width = 12;
+                for (const auto& l : r.layers) width = std::max(width, l.id.size());
                 for (const auto& l : r.layers) {
-                    fmt::print("  {:<12} z{}-{}  {} features", l.id, l.minzoom, l.maxzoom, r.features_per_layer[l.id]);
+                    fmt::print("  {:<{}} z{}-{}  {} features", l.id, width, l.minzoom, l.maxzoom,
+                               r.features_per_layer[l.id]);
                     if (r.coverage_per_layer.count(l.id)) fmt::print("; {}", r.coverage_per_layer[l.id]);
                     fmt::print("\n");
                 }

@@ -1,5 +1,10 @@
-// wangge/tiles/build.hpp — the tile pyramid of a store: jurisdictions, grids, grid
-// labels and events, in a PMTiles or MBTiles archive.
+// wangge/tiles/build.hpp — the tile pyramid of a store: jurisdictions, grids, label
+// points and events, in a PMTiles or MBTiles archive.
+//
+// Label layers (grid_labels; county_labels, township_labels, village_labels with
+// `code` and `name`) hold one point per feature, inside it (jurisdictions: the centre
+// of the largest inscribed circle), so a client labels a polygon cut by tile edges
+// once.
 //
 // Each polygon layer is first made a clean coverage of shared arcs
 // (wangge/topology.hpp); every zoom simplifies each arc once, so neighbouring
@@ -42,7 +47,8 @@ struct LayerZooms {
 };
 
 /// Default zoom ranges: counties z0+, townships z6+, villages z9+, grids z10+,
-/// grid labels z12+, events as points from z14, aggregated per grid z10-13.
+/// grid labels z12+, county labels z7+, township labels z9+, village labels z11+,
+/// events as points from z14, aggregated per grid z10-13.
 std::map<std::string, LayerZooms> default_layer_zooms();
 
 struct BuildOptions {
