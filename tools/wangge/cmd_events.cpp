@@ -30,13 +30,15 @@ char delimiter_of(const std::string& d) {
 }
 
 /// Grids from the store, or from any GDAL polygon file with a code field.
-CoverageIndex index_from(const std::string& source, const std::string& code_field, const std::string& db) {
+CoverageIndex index_from(const std::string& source, const std::string& code_field, const std::string& db,
+                         bool allow_ballpark) {
     if (source.empty() || source == "store") {
         Store store(db, Store::Mode::must_exist);
         return grid_index(store);
     }
     SourceOptions so;
     so.file = source;
+    so.allow_ballpark = allow_ballpark;
     VectorSource src(so);
     const int ci = src.require_field(code_field, "--code-field");
     std::vector<CoverageIndex::Polygon> polys;
@@ -105,13 +107,15 @@ void add_events(CLI::App& app, Registry& reg) {
     imp->add_option("--time-field", opt->time_field, "Reported time column (ISO 8601 with zone)")->capture_default_str();
     imp->add_option("--status-field", opt->status_field, "Status column (optional)")->capture_default_str();
     imp->add_option("--source-field", opt->source_field, "Source column (optional)")->capture_default_str();
-    imp->add_option("--x-field", opt->x_field, "Longitude column of a CSV (default: lon, lng, longitude or x)");
-    imp->add_option("--y-field", opt->y_field, "Latitude column of a CSV (default: lat, latitude or y)");
+    imp->add_option("--x-field", opt->x_field, "Longitude column of a CSV (default: lon, lng, longitude, x or 经度, any case)");
+    imp->add_option("--y-field", opt->y_field, "Latitude column of a CSV (default: lat, latitude, y or 纬度, any case)");
     imp->add_option("--delimiter", *delim, "CSV delimiter (default: guessed from the header)");
     imp->add_option("--encoding", opt->encoding, "Text encoding (default: UTF-8 where valid, else GB18030)");
     imp->add_option("--layer", opt->layer, "Layer of a multi-layer source");
     imp->add_option("--assume-zone", opt->assume_zone, "Zone for times written without one, e.g. +08:00");
     imp->add_flag("--allow-unknown-types", opt->allow_unknown_types, "Import events whose type code is not in the classification");
+    imp->add_flag("--allow-ballpark", opt->allow_ballpark,
+                  "Read a GDAL point source whose datum reaches CGCS2000 only by a ballpark offset (tens of metres off)");
     imp->add_option("--rejects", *rejects, "Rejects file (CSV: file, line, id, reason) [default: <input name>.rejects.csv]");
     imp->callback([&reg, opt, file, crs, delim, rejects] {
         *reg.action = [&reg, opt, file, crs, delim, rejects] {
@@ -186,27 +190,30 @@ void add_assign(CLI::App& app, Registry& reg) {
     auto code_field = std::make_shared<std::string>("code");
     auto crs = std::make_shared<std::string>("wgs84");
     auto delim = std::make_shared<std::string>();
+    auto ballpark = std::make_shared<bool>(false);
     auto* a = app.add_subcommand(
         "assign", "Batch: give every row of an events CSV the code of the grid holding it, streaming to another CSV; "
                   "nothing is written to the store");
     a->add_option("--grids", *grids, "Grids: 'store' (the --db store's current grids) or any GDAL polygon file")
         ->capture_default_str();
     a->add_option("--code-field", *code_field, "Code field of a grids file")->capture_default_str();
+    a->add_flag("--allow-ballpark", *ballpark,
+                "Read a grids file whose datum reaches CGCS2000 only by a ballpark offset (tens of metres off)");
     a->add_option("--in", *in, "Input CSV")->required();
     a->add_option("--out", *out, "Output CSV (written whole, then moved into place)")->required();
     a->add_option("--crs", *crs, "Datum of the coordinates: wgs84, cgcs2000, gcj02, bd09")->capture_default_str();
-    a->add_option("--x-field", opt->x_field, "Longitude column (default: lon, lng, longitude or x)");
-    a->add_option("--y-field", opt->y_field, "Latitude column (default: lat, latitude or y)");
+    a->add_option("--x-field", opt->x_field, "Longitude column (default: lon, lng, longitude, x or 经度, any case)");
+    a->add_option("--y-field", opt->y_field, "Latitude column (default: lat, latitude, y or 纬度, any case)");
     a->add_option("--delimiter", *delim, "Delimiter (default: guessed from the header)");
     a->add_option("-j,--threads", opt->threads, "Worker threads (default: all cores)");
     a->add_flag("--nearest", opt->nearest, "Add nearest_grid and nearest_m (metres) for points in no grid");
-    a->callback([&reg, opt, in, out, grids, code_field, crs, delim] {
-        *reg.action = [&reg, opt, in, out, grids, code_field, crs, delim] {
+    a->callback([&reg, opt, in, out, grids, code_field, crs, delim, ballpark] {
+        *reg.action = [&reg, opt, in, out, grids, code_field, crs, delim, ballpark] {
             opt->in = *in;
             opt->out = *out;
             opt->crs = chinacrs::parse_datum(*crs);
             opt->delimiter = delimiter_of(*delim);
-            const auto index = index_from(*grids, *code_field, reg.globals.db);
+            const auto index = index_from(*grids, *code_field, reg.globals.db, *ballpark);
             AssignReport r;
             {
                 Progress progress(reg.globals);

@@ -65,6 +65,7 @@ struct EventImportOptions {
     std::string encoding;              ///< CSV text; default: UTF-8 if valid, else GB18030
     chinacrs::Datum crs = chinacrs::Datum::wgs84;  ///< datum of the coordinates
     bool allow_unknown_types = false;
+    bool allow_ballpark = false;  ///< a GDAL source: accept a ballpark datum shift (SourceOptions)
     std::string assume_zone;           ///< zone for times without one, e.g. "+08:00"; empty: reject them
     std::filesystem::path rejects_file;
 };

@@ -428,6 +428,7 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         so.file = opt.file;
         so.layer = opt.layer;
         so.encoding = opt.encoding;
+        so.allow_ballpark = opt.allow_ballpark;
         VectorSource src(so);
         rep.format = src.driver();
         const int ci = src.require_field(opt.id_field, "--id-field");
