@@ -3,13 +3,19 @@
 // corrupt tiles kept by an update.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 #include <wangge/geos.hpp>
 #include <wangge/store.hpp>
+#include <wangge/tiles/gzip.hpp>
+#include <wangge/tiles/mbtiles.hpp>
 #include <wangge/tiles/mvt_reader.hpp>
 #include <wangge/tiles/pmtiles.hpp>
 #include <wangge/topology.hpp>
@@ -285,4 +291,81 @@ TEST_CASE("tiles: villages, townships and counties have one label point each per
     REQUIRE(z9.count(9));
     CHECK(z9.at(9).size() == 1);
     CHECK(z9.at(9).count("township_labels") == 1);
+}
+
+namespace {
+
+/// Corrupt one tile of a PMTiles archive whose bytes no other tile shares: flip bytes
+/// in the middle of its gzip data. Returns the tile.
+tiles::TileCoord corrupt_pmtiles_tile(const fs::path& archive) {
+    std::optional<tiles::DirectoryEntry> victim;
+    std::uint64_t data_offset = 0;
+    {
+        tiles::PmtilesReader reader(archive);
+        data_offset = reader.header().tile_data_offset;
+        const auto entries = reader.tile_entries();
+        std::map<std::uint64_t, int> users;
+        for (const auto& e : entries) users[e.offset] += static_cast<int>(e.run_length);
+        for (const auto& e : entries)
+            if (e.run_length == 1 && users[e.offset] == 1 && e.length > 64) victim = e;
+    }
+    REQUIRE(victim);
+    std::fstream f(archive, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(data_offset + victim->offset + victim->length / 2));
+    f.write("\xde\xad\xbe\xef", 4);
+    return tiles::tile_id_to_zxy(victim->tile_id);
+}
+
+/// Replace one tile of an MBTiles archive whose image no other tile shares by a
+/// well-formed gzip member holding a tile that breaks MVT (a layer without a name).
+tiles::TileCoord corrupt_mbtiles_tile(const fs::path& archive) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(archive.string().c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db,
+                               "SELECT zoom_level, tile_column, tile_row, tile_id FROM map WHERE tile_id IN "
+                               "(SELECT tile_id FROM map GROUP BY tile_id HAVING count(*) = 1) ORDER BY 1 DESC LIMIT 1",
+                               -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    const auto z = sqlite3_column_int(st, 0);
+    const tiles::TileCoord c{static_cast<std::uint8_t>(z), static_cast<std::uint32_t>(sqlite3_column_int(st, 1)),
+                             static_cast<std::uint32_t>((1 << z) - 1 - sqlite3_column_int(st, 2))};
+    const std::string id = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    const std::string bad = tiles::gzip_compress(std::string("\x1a\x02\x78\x02", 4));  // layer: version 2, no name
+    REQUIRE(sqlite3_prepare_v2(db, "UPDATE images SET tile_data = ? WHERE tile_id = ?", -1, &st, nullptr) == SQLITE_OK);
+    sqlite3_bind_blob(st, 1, bad.data(), static_cast<int>(bad.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, id.c_str(), -1, SQLITE_TRANSIENT);
+    REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("tiles: update refuses an archive with a corrupt tile it would keep, and leaves it as it was",
+          "[e2e][tiles][tiles-defects]") {
+    TempDir dir("tiles-update-corrupt");
+    const auto db = partitioned_sample_store();
+    // stored times have one-second resolution: let the build come after the store's last change
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    for (const char* ext : {".pmtiles", ".mbtiles"}) {
+        DYNAMIC_SECTION(ext) {
+            const auto archive = dir / (std::string("c") + ext);
+            REQUIRE(
+                run_wangge({"--db", db, "tiles", "build", "--out", archive.string(), "--maxzoom", "11"}).exit_code ==
+                0);
+            const auto c =
+                std::string(ext) == ".pmtiles" ? corrupt_pmtiles_tile(archive) : corrupt_mbtiles_tile(archive);
+            const auto before = read_file(archive);
+            const auto r = run_wangge({"--db", db, "tiles", "update", archive.string()});
+            INFO(r.out << r.err);
+            CHECK(r.exit_code == 3);
+            CHECK_THAT(r.err, Catch::Contains(archive.string()));
+            CHECK_THAT(r.err, Catch::Contains("tile " + tiles::to_string(c)));
+            CHECK(read_file(archive) == before);
+            CHECK_FALSE(fs::exists(archive.string() + ".tmp"));
+        }
+    }
 }

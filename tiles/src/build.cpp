@@ -4,6 +4,7 @@
 #include "wangge/tiles/clip.hpp"
 #include "wangge/tiles/mbtiles.hpp"
 #include "wangge/tiles/mvt.hpp"
+#include "wangge/tiles/mvt_reader.hpp"
 #include "wangge/tiles/pmtiles.hpp"
 
 #include <wangge/coverage_index.hpp>
@@ -794,8 +795,21 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
     }
     if (!opt.update_from.empty()) {
         rep.regenerated = rep.tiles;
+        std::string checked;  // the last tile decoded (runs of one content come in a row)
         auto copy = [&](const TileCoord& c, const std::string& stored) {
             if (regenerate.count(c)) return;
+            // a tile kept is decoded first, strictly: a corrupt one is not carried over
+            if (stored != checked) {
+                try {
+                    (void)decode_tile(stored);
+                } catch (const input_error& e) {
+                    throw input_error(
+                        fmt::format("{}: tile {} is corrupt ({}); the archive was left as it was: build it "
+                                    "anew with 'wangge tiles build'",
+                                    opt.update_from.string(), to_string(c), e.what()));
+                }
+                checked = stored;
+            }
             write(c, stored, 0);
             ++rep.copied;
         };

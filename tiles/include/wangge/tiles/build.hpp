@@ -63,7 +63,9 @@ struct BuildOptions {
     int events_point_zoom = 14;            ///< events as points from this zoom; aggregated per grid below
     int threads = 0;
     /// Update: regenerate only the tiles over what changed in the store since this
-    /// archive was built (its `wangge:built_at`), copy the others from it.
+    /// archive was built (its `wangge:built_at`), copy the others from it. Every tile
+    /// copied is decoded first (strictly, wangge/tiles/mvt_reader.hpp): a corrupt one
+    /// is an input_error naming the archive and the tile, and the archive is left as it was.
     std::filesystem::path update_from;
     /// Tile files instead of the store (batch jobs, benchmarks): grids from any GDAL
     /// polygon file (code from `grids_code_field`), events from a CSV with lon/lat
