@@ -50,7 +50,7 @@ step "which grid holds a point reported in GCJ-02" "$wangge" --db "$db" locate 1
 step "batch audit: code every event of a file by its grid, CSV to CSV, nothing stored" \
   "$wangge" --db "$db" assign --in "$root/shapefiles/huzhou_events_gcj02.csv" --out "$out/events_coded.csv" \
   --crs gcj02 --nearest
-step "vector tiles z0-16 of counties, townships, villages, grids, labels and events (PMTiles, gap-free)" \
+step "vector tiles z0-16 of counties, townships, villages, grids, their label points and events (PMTiles, gap-free, valid polygons, every point in one tile)" \
   "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles"
 step "what the store holds now" "$wangge" --db "$db" info
 printf '\nDone. The store is %s (open it in QGIS, or: ogrinfo %s);\n' "$db" "$db"

@@ -110,9 +110,11 @@ TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample]") {
     CHECK_THAT(r.out, Catch::Contains("综治工作"));
     CHECK_THAT(r.out, Catch::Contains("grid        330502001005001"));
     CHECK(read_file(dir / "events_rejects.csv").find("unknown type code") != std::string::npos);
-    CHECK(read_file(dir / "events_coded.csv").find("grid_code,nearest_grid,nearest_m\n") != std::string::npos);
+    CHECK(read_file(dir / "events_coded.csv").find("grid_code,grid_status,nearest_grid,nearest_m\n") != std::string::npos);
     // tiles
     CHECK_THAT(r.out, Catch::Contains("huzhou.pmtiles: "));
     CHECK_THAT(r.out, Catch::Contains("none dropped"));
+    CHECK_THAT(r.out, Catch::Contains("points: every point in one tile at each zoom"));
+    CHECK_THAT(r.out, Catch::Contains("village_labels"));
     CHECK(fs::file_size(dir / "huzhou.pmtiles") > 1000000);
 }
