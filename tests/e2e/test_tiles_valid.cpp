@@ -1,6 +1,9 @@
-// End-to-end: every polygon the tile builder writes is valid. The whole sample, every
-// layer at every zoom of the default pyramid (z0-16), decoded with the project's MVT
-// reader and checked with GEOS IsValid, as a renderer or GIS reader would see it.
+// End-to-end: every polygon the tile builder writes is valid. The sample's county
+// 330502 (吴兴区; the whole sample takes a minute to build under ASan), every layer at
+// every zoom of the default pyramid (z0-16), decoded with the project's MVT reader and
+// checked with GEOS IsValid, as a renderer or GIS reader would see it. Before the
+// encoder repaired polygons, 406 of its features were invalid (2,377 of the whole
+// sample; tools/bench/tiles/validity.sh checks the 20,000-grid benchmark).
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
@@ -43,10 +46,12 @@ geos::Geometry multipolygon_of(geos::Context& g, const tiles::MultiPolygon& mp) 
 
 }  // namespace
 
-TEST_CASE("tiles: every polygon of every tile of the sample is valid, at every zoom", "[e2e][tiles][validity]") {
+TEST_CASE("tiles: every polygon of every tile of the sample's county 330502 is valid, at every zoom",
+          "[e2e][tiles][validity]") {
     TempDir dir("tiles-valid");
     const auto out = dir / "sample.mbtiles";
-    const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string()});
+    const auto r =
+        run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(), "--county", "330502"});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     auto& g = geos::Context::local();
@@ -79,5 +84,5 @@ TEST_CASE("tiles: every polygon of every tile of the sample is valid, at every z
             INFO(name << " z" << z);
             CHECK(polygons[name][z] > 0);
         }
-    CHECK(polygons["grids"][16] > 5000);
+    CHECK(polygons["grids"][16] > 500);
 }
