@@ -4,17 +4,19 @@
 // checked with GEOS IsValid, as a renderer or GIS reader would see it. Before the
 // encoder repaired polygons, 406 of its features were invalid (2,377 of the whole
 // sample; tools/bench/tiles/validity.sh checks the 20,000-grid benchmark).
-#include <fmt/format.h>
-
 #include <catch2/catch.hpp>
-#include <map>
-#include <stdexcept>
-#include <string>
+
+#include "support.hpp"
+
 #include <wangge/geos.hpp>
 #include <wangge/tiles/mbtiles.hpp>
 #include <wangge/tiles/mvt_reader.hpp>
 
-#include "support.hpp"
+#include <fmt/format.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
 
 using namespace wangge;
 using namespace wangge::test;

@@ -2,17 +2,19 @@
 // grid make shapes that GEOS IsValid rejects (bridges and spikes on the buffer edge,
 // holes sharing an edge with their exterior, rings touching or crossing themselves
 // after rounding, parts rounded onto each other); the encoder writes them valid.
-#include <fmt/format.h>
-
 #include <catch2/catch.hpp>
-#include <cmath>
-#include <random>
-#include <string>
+
 #include <wangge/geos.hpp>
 #include <wangge/tiles/clip.hpp>
 #include <wangge/tiles/geometry.hpp>
 #include <wangge/tiles/mvt.hpp>
 #include <wangge/tiles/mvt_reader.hpp>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <random>
+#include <string>
 
 using namespace wangge;
 using namespace wangge::tiles;
