@@ -16,6 +16,8 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <type_traits>
 
 namespace wangge {
 
@@ -282,7 +284,11 @@ void VectorSource::choose_operation(const SourceOptions& opt) {
         }
         proj_operation_factory_context_destroy(fc);
     }
-    OGRCoordinateTransformationOptionsH ct_options = OCTNewCoordinateTransformationOptions();
+    // owned here: the refusal below throws before the transformation is made
+    const std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationOptionsH>,
+                          decltype(&OCTDestroyCoordinateTransformationOptions)>
+        ct_owner(OCTNewCoordinateTransformationOptions(), &OCTDestroyCoordinateTransformationOptions);
+    OGRCoordinateTransformationOptionsH ct_options = ct_owner.get();
     if (op) {
         operation_.description = proj_get_name(op.get()) ? proj_get_name(op.get()) : "unnamed operation";
         operation_.accuracy_m = accuracy_of(pc.ctx, op.get());
@@ -309,7 +315,6 @@ void VectorSource::choose_operation(const SourceOptions& opt) {
         warnings_.push_back(what + "; imported as asked (--allow-ballpark): coordinates may be tens of metres off");
     }
     impl_->transform = OCTNewCoordinateTransformationEx(impl_->src_srs, impl_->dst_srs, ct_options);
-    OCTDestroyCoordinateTransformationOptions(ct_options);
     if (!impl_->transform)
         throw input_error(fmt::format("{}: no transformation from {} to EPSG:4490: {}", file_name_, crs_description_,
                                       CPLGetLastErrorMsg()));
