@@ -14,6 +14,7 @@ packages=(
   libprotozero-dev                # MVT protobuf
   libcli11-dev nlohmann-json3-dev libfmt-dev
   zlib1g-dev                      # gzip of tiles and archives
+  clang libclang-rt-dev           # libFuzzer targets of tests/fuzz (scripts/fuzz.sh)
 )
 # Node.js + npm run the tile validators of tiles/js (tests only). A machine that
 # already has node from elsewhere keeps it: Debian's npm would conflict with it.
