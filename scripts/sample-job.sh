@@ -51,7 +51,7 @@ step "batch audit: code every event of a file by its grid, CSV to CSV, nothing s
   "$wangge" --db "$db" assign --in "$root/shapefiles/huzhou_events_gcj02.csv" --out "$out/events_coded.csv" \
   --crs gcj02 --nearest
 step "vector tiles z0-16 of counties, townships, villages, grids, their label points and events (PMTiles, gap-free, valid polygons, every point in one tile)" \
-  "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles"
+  "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles" --overwrite
 step "what the store holds now" "$wangge" --db "$db" info
 printf '\nDone. The store is %s (open it in QGIS, or: ogrinfo %s);\n' "$db" "$db"
 printf 'grids are in %s, the per-village report in %s,\n' "$out/huzhou_grids.gpkg" "$out/partition_report.csv"

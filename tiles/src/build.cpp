@@ -7,6 +7,8 @@
 #include "wangge/tiles/mvt_reader.hpp"
 #include "wangge/tiles/pmtiles.hpp"
 
+#include "file_io.hpp"
+
 #include <wangge/coverage_index.hpp>
 #include <wangge/csv.hpp>
 #include <wangge/error.hpp>
@@ -14,6 +16,7 @@
 #include <wangge/grids.hpp>
 #include <wangge/source.hpp>
 #include <wangge/store.hpp>
+#include <wangge/testpoint.hpp>
 #include <wangge/topology.hpp>
 
 #include <fmt/format.h>
@@ -198,6 +201,8 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
     const auto ext = opt.out.extension().string();
     if (ext != ".pmtiles" && ext != ".mbtiles")
         throw usage_error(fmt::format("{}: the archive must end in .pmtiles or .mbtiles", opt.out.string()));
+    // temporaries of an earlier killed run removed; ours removed on failure and on SIGINT/SIGTERM
+    const detail::TempFiles temps(opt.out);
     const std::vector<std::string> all = {"counties",      "townships",       "villages",       "grids", "grid_labels",
                                           "county_labels", "township_labels", "village_labels", "events"};
     for (const auto& l : opt.layers)
@@ -539,6 +544,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
     std::unique_ptr<MbtilesWriter> mb;
     if (ext == ".pmtiles") pm = std::make_unique<PmtilesWriter>(opt.out, info);
     else mb = std::make_unique<MbtilesWriter>(opt.out, info);
+    pause_point("tiles:writing");  // tests: the temporary file exists
     std::mutex write_mu;
     auto write = [&](const TileCoord& c, const std::string& data, std::size_t raw) {
         std::lock_guard lock(write_mu);

@@ -5,12 +5,19 @@
 // then renamed over the target; the directory is synced too, so after a crash the
 // target is either the old file or the complete new one, never a torn mix. Readers
 // such as a running tile server keep the old file open through the rename.
+//
+// Temporary files are registered for the life of the process: a SIGINT, SIGTERM or
+// SIGHUP removes every registered one before the process ends by that signal (an
+// async-signal-safe handler: unlink, then the default action), a failure removes them
+// in the writers' destructors, and the next build to the same target removes what a
+// SIGKILL left (TempFiles). Only files named after the target are touched.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wangge::tiles::detail {
 
@@ -46,10 +53,42 @@ private:
     fs::path path_;
 };
 
-/// `target` + ".tmp".
+/// `target` + ".tmp", registered (register_temp).
 fs::path temp_path_for(const fs::path& target);
 
-/// fsync `tmp`, rename it over `target`, fsync the directory. Throws io_error.
+/// `target` + ".tiles.tmp": the PMTiles writer's spool of tile contents.
+fs::path spool_path_for(const fs::path& target);
+
+/// Every temporary file that writing `target` may create: temp_path_for and spool_path_for.
+std::vector<fs::path> temps_of(const fs::path& target);
+
+/// fsync `tmp`, rename it over `target`, fsync the directory; `tmp` is unregistered.
+/// Throws io_error.
 void commit_file(const fs::path& tmp, const fs::path& target);
+
+/// Remove `path` when the process is stopped by SIGINT, SIGTERM or SIGHUP. The first
+/// registration installs the handler for each of these signals whose action is the
+/// default one (a program's own handler is left alone). Registering a path twice is
+/// one registration; at most 64 paths at once (entries whose file is gone are dropped
+/// to make room; past that a path is not registered and only the next build's removal
+/// of stale temporaries applies).
+void register_temp(const fs::path& path);
+/// Forget `path` (renamed into place or removed). Unknown paths are ignored.
+void unregister_temp(const fs::path& path);
+
+/// The temporaries of one archive being written (temps_of its target), for the time
+/// of the build: the constructor removes those an earlier killed run left behind (ours
+/// by name) and registers them; the destructor removes whatever is left (after a
+/// failure) and unregisters them.
+class TempFiles {
+public:
+    explicit TempFiles(const fs::path& target);
+    ~TempFiles();
+    TempFiles(const TempFiles&) = delete;
+    TempFiles& operator=(const TempFiles&) = delete;
+
+private:
+    std::vector<fs::path> paths_;
+};
 
 }  // namespace wangge::tiles::detail

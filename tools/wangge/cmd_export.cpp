@@ -1,5 +1,6 @@
 // wangge export LAYER --out FILE
 #include "cli.hpp"
+#include "output.hpp"
 
 #include <wangge/grids.hpp>
 #include <wangge/jurisdictions.hpp>
@@ -24,10 +25,11 @@ void add_export(CLI::App& app, Registry& reg) {
         ->required();
     exp->add_option("--format", opt->format, "GDAL driver name, overriding the extension (e.g. GPKG)");
     exp->add_option("--prefix", opt->prefix, "Only codes starting with this (e.g. 330502 for one county)");
-    exp->add_flag("--overwrite", opt->overwrite, "Replace the output file if it exists");
+    add_overwrite_flag(exp, opt->overwrite);
     exp->callback([&reg, opt, out] {
         *reg.action = [&reg, opt, out] {
             opt->out = *out;
+            check_output(opt->out, opt->overwrite);
             Store store(reg.globals.db, Store::Mode::must_exist);
             const auto n = opt->layer == "grids" ? export_grids(store, opt->out, opt->format, opt->prefix, opt->overwrite)
                                                  : export_layer(store, *opt);

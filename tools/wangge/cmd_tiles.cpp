@@ -1,5 +1,6 @@
 // wangge tiles build
 #include "cli.hpp"
+#include "output.hpp"
 
 #include <wangge/error.hpp>
 #include <wangge/store.hpp>
@@ -34,6 +35,8 @@ void add_tiles(CLI::App& app, Registry& reg) {
         "Neighbours share their edges exactly at every zoom.");
     b->add_option("-o,--out", *out, "Archive: FILE.pmtiles or FILE.mbtiles (written whole, then moved into place)")
         ->required();
+    auto overwrite = std::make_shared<bool>(false);
+    add_overwrite_flag(b, *overwrite);
     b->add_option("--minzoom", opt->minzoom, "Lowest zoom")->capture_default_str();
     b->add_option("--maxzoom", opt->maxzoom, "Highest zoom")->capture_default_str();
     b->add_option("--layers", *layers, "Comma-separated layers (default: all with data)");
@@ -56,8 +59,9 @@ void add_tiles(CLI::App& app, Registry& reg) {
     b->add_option("--grids-file", *grids_file, "Tile grids from this GDAL polygon file instead of the store (batch)");
     b->add_option("--code-field", opt->grids_code_field, "Code field of --grids-file")->capture_default_str();
     b->add_option("--events-file", *events_file, "Events from this CSV (lon, lat[, type_code]) with --grids-file");
-    b->callback([&reg, opt, out, layers, bbox, township, county, max_kb, grids_file, events_file, zooms] {
-        *reg.action = [&reg, opt, out, layers, bbox, township, county, max_kb, grids_file, events_file, zooms] {
+    b->callback([&reg, opt, out, overwrite, layers, bbox, township, county, max_kb, grids_file, events_file, zooms] {
+        *reg.action = [&reg, opt, out, overwrite, layers, bbox, township, county, max_kb, grids_file, events_file,
+                       zooms] {
             std::stringstream zs(*zooms);
             for (std::string item; std::getline(zs, item, ',');) {
                 const auto eq = item.find('='), dash = item.find('-', eq == std::string::npos ? 0 : eq);
@@ -74,6 +78,7 @@ void add_tiles(CLI::App& app, Registry& reg) {
             opt->grids_file = *grids_file;
             opt->events_file = *events_file;
             opt->out = *out;
+            check_output(opt->out, *overwrite);
             opt->max_tile_bytes = *max_kb * 1024;
             if (!township->empty() && !county->empty()) throw usage_error("give --township or --county, not both");
             opt->prefix = !township->empty() ? *township : *county;
