@@ -225,8 +225,8 @@ TEST_CASE("export: Shapefile (UTF-8 .cpg, .prj), GeoPackage, GeoJSON, FlatGeobuf
     CHECK(std::string(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "name"))) == "月河街道");
     OGR_F_Destroy(f);
     GDALClose(ds);
-    // existing output is not overwritten silently; bad prefix is a usage error
-    CHECK(run_wangge({"--db", db, "export", "townships", "--out", (dir / "wuxing.gpkg").string()}).exit_code == 1);
+    // existing output is not overwritten silently (a usage error, as every output refused); bad prefix too
+    CHECK(run_wangge({"--db", db, "export", "townships", "--out", (dir / "wuxing.gpkg").string()}).exit_code == 2);
     CHECK(run_wangge({"--db", db, "export", "townships", "--prefix", "33x", "--out", (dir / "x.gpkg").string()})
               .exit_code == 2);
 }
