@@ -59,10 +59,17 @@ private:
 
 class Store {
 public:
-    enum class Mode { create_if_missing, must_exist };
+    /// create_if_missing and must_exist open for writing and bring the schema up to
+    /// the current version. read_only is for commands that only read: it never
+    /// creates the file, never migrates and never writes; it works on a read-only
+    /// file or directory. A missing, empty or non-SQLite file is "not a wangge
+    /// store"; a store older than this wangge is refused with how to upgrade it
+    /// (reading commands query tables the old schema lacks), a newer one too.
+    enum class Mode { create_if_missing, must_exist, read_only };
 
-    /// Open (and create, unless Mode::must_exist) the store at `path`, initialise
-    /// SpatiaLite metadata and bring the schema up to the current version.
+    /// Open (and create, unless Mode::must_exist or read_only) the store at `path`,
+    /// initialise SpatiaLite metadata and bring the schema up to the current version
+    /// (not in read_only).
     explicit Store(const std::filesystem::path& path, Mode mode = Mode::create_if_missing);
     ~Store();
     Store(const Store&) = delete;
@@ -100,13 +107,18 @@ public:
         bool done_ = false;
     };
 
+    bool read_only() const noexcept { return read_only_; }
+
 private:
+    void open_read_only();
+    void check_readable_version();
     void migrate();
     void close() noexcept;
 
     std::filesystem::path path_;
     sqlite3* db_ = nullptr;
     void* spatialite_cache_ = nullptr;
+    bool read_only_ = false;
     static int wait_ms_;
 };
 

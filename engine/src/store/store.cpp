@@ -6,10 +6,41 @@
 #include <sqlite3.h>
 // spatialite.h needs sqlite3.h first
 #include <spatialite.h>
+#include <unistd.h>
+
+#include <array>
+#include <cctype>
+#include <fstream>
 
 #include "store/migrations.hpp"
 
 namespace wangge {
+
+namespace {
+
+/// `path` as an SQLite URI ("file:" and the path with every byte outside
+/// [A-Za-z0-9/._~-] percent-encoded), with the query `query`.
+std::string sqlite_uri(const std::filesystem::path& path, std::string_view query) {
+    std::string out = "file:";
+    for (const unsigned char c : path.string()) {
+        if (std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '~' || c == '-')
+            out += static_cast<char>(c);
+        else
+            out += fmt::format("%{:02X}", c);
+    }
+    out += '?';
+    out += query;
+    return out;
+}
+
+/// Whether this process may write `path` and create files beside it (its -wal and
+/// -shm). access() answers for the real user, which is who we run as.
+bool may_write_beside(const std::filesystem::path& path) {
+    const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    return ::access(path.c_str(), W_OK) == 0 && ::access(dir.c_str(), W_OK) == 0;
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------- Statement
 
@@ -99,7 +130,11 @@ std::vector<unsigned char> Statement::blob(int c) const {
 
 // -------------------------------------------------------------------- Store
 
-Store::Store(const std::filesystem::path& path, Mode mode) : path_(path) {
+Store::Store(const std::filesystem::path& path, Mode mode) : path_(path), read_only_(mode == Mode::read_only) {
+    if (read_only_) {
+        open_read_only();
+        return;
+    }
     std::error_code ec;
     if (mode == Mode::must_exist && !std::filesystem::exists(path, ec))
         throw store_error(fmt::format("{}: no store here (create one with 'wangge codes load' or 'wangge import')",
@@ -127,6 +162,86 @@ Store::Store(const std::filesystem::path& path, Mode mode) : path_(path) {
 
 Store::~Store() {
     close();
+}
+
+// Read-only opening. The file must exist and hold a wangge store of exactly this
+// version; nothing is created, migrated or written. How SQLite is opened:
+//  - if we may write the file and its directory: read-write without CREATE and with
+//    PRAGMA query_only, so SQLite refuses every write yet removes the -wal and -shm
+//    files it makes at close, as every writer does (a read-only handle would leave
+//    them behind after each `info`);
+//  - else SQLITE_OPEN_READONLY, which reads a WAL store when its -shm exists or can
+//    be created;
+//  - else (a read-only directory without -shm) and only when no -wal file exists,
+//    so the main file holds every committed transaction and no process can be
+//    writing (a writer needs the -wal in that directory): immutable=1.
+void Store::open_read_only() {
+    const std::string name = path_.string();
+    const std::string hint = "create one with 'wangge codes load' or 'wangge import'";
+    std::error_code ec;
+    const auto status = std::filesystem::status(path_, ec);
+    if (!std::filesystem::exists(status))
+        throw store_error(fmt::format("{}: not a wangge store: no such file ({})", name, hint));
+    if (!std::filesystem::is_regular_file(status))
+        throw store_error(fmt::format("{}: not a wangge store: not a regular file", name));
+    if (std::filesystem::file_size(path_, ec) == 0)
+        throw store_error(fmt::format("{}: not a wangge store: the file is empty ({})", name, hint));
+    {
+        std::array<char, 16> head{};
+        std::ifstream in(path_, std::ios::binary);
+        if (!in) throw store_error(fmt::format("{}: cannot read the store: permission denied", name));
+        in.read(head.data(), head.size());
+        if (in.gcount() != 16 || std::string_view(head.data(), 16) != std::string_view("SQLite format 3\0", 16))
+            throw store_error(fmt::format("{}: not a wangge store: not a database file", name));
+    }
+    const auto open = [&](const std::string& target, int flags) {
+        close();
+        if (sqlite3_open_v2(target.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+            const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            close();
+            throw store_error(fmt::format("{}: cannot open the store: {}", name, msg));
+        }
+        sqlite3_busy_timeout(db_, wait_ms_);
+        // Refuse files that are not databases before anything else reads them.
+        return sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    };
+    const bool writable = may_write_beside(path_);
+    int rc = open(name, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
+    if ((rc & 0xff) == SQLITE_CANTOPEN && !writable && !std::filesystem::exists(name + "-wal", ec))
+        rc = open(sqlite_uri(path_, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    if (rc != SQLITE_OK) {
+        const std::string msg = (rc & 0xff) == SQLITE_NOTADB
+                                    ? "not a wangge store: not a database file"
+                                    : fmt::format("cannot read the store: {}", sqlite3_errmsg(db_));
+        close();
+        throw store_error(fmt::format("{}: {}", name, msg));
+    }
+    spatialite_cache_ = spatialite_alloc_connection();
+    spatialite_init_ex(db_, spatialite_cache_, 0);
+    try {
+        if (writable) exec("PRAGMA query_only=ON");
+        check_readable_version();
+    } catch (const store_error& e) {
+        close();
+        throw store_error(fmt::format("{}: {}", name, e.what()));
+    }
+}
+
+void Store::check_readable_version() {
+    const int current = schema_version();
+    const int latest = latest_schema_version();
+    if (current == 0 || query_int("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'") == 0)
+        throw store_error("not a wangge store: a database without wangge's tables");
+    if (current > latest)
+        throw store_error(
+            fmt::format("store schema version {} is newer than this wangge understands ({}); "
+                        "upgrade wangge",
+                        current, latest));
+    if (current < latest)
+        throw store_error(
+            fmt::format("the store is schema version {} and this wangge reads version {}; run any "
+                        "writing command (e.g. `wangge codes load DIR`) to upgrade it",
+                        current, latest));
 }
 
 void Store::close() noexcept {
@@ -203,6 +318,9 @@ void Store::set_wait(double seconds) {
 // -------------------------------------------------------------- Transaction
 
 Store::Transaction::Transaction(Store& store) : store_(store) {
+    if (store_.read_only())
+        throw store_error(
+            fmt::format("{}: opened for reading only, so nothing can be written", store_.path().string()));
     store_.exec("BEGIN IMMEDIATE");
 }
 
