@@ -225,7 +225,7 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
         if (opt.update_from.extension() == ".pmtiles") {
             old_pm = std::make_unique<PmtilesReader>(opt.update_from);
             const auto meta = old_pm->metadata();
-            if (meta.contains("wangge:built_at")) since = meta["wangge:built_at"].get<std::string>();
+            since = metadata_string(meta, "wangge:built_at", opt.update_from);
         } else {
             old_mb = std::make_unique<MbtilesReader>(opt.update_from);
             const auto meta = old_mb->metadata();
@@ -834,7 +834,7 @@ BuildOptions update_options(const std::filesystem::path& archive) {
     std::string build;
     if (archive.extension() == ".pmtiles") {
         const auto meta = PmtilesReader(archive).metadata();
-        if (meta.contains("wangge:build")) build = meta["wangge:build"].get<std::string>();
+        build = metadata_string(meta, "wangge:build", archive);
     } else if (archive.extension() == ".mbtiles") {
         const auto meta = MbtilesReader(archive).metadata();
         if (auto it = meta.find("wangge:build"); it != meta.end()) build = it->second;
@@ -844,18 +844,18 @@ BuildOptions update_options(const std::filesystem::path& archive) {
     if (build.empty())
         throw input_error(fmt::format("{}: not built by 'wangge tiles build' (no wangge:build): build it anew",
                                       archive.string()));
-    const auto j = nlohmann::json::parse(build);
+    const MetadataObject j(build, archive, "wangge:build");
     BuildOptions o;
     o.out = archive;
     o.update_from = archive;
-    o.minzoom = j.at("minzoom").get<int>();
-    o.maxzoom = j.at("maxzoom").get<int>();
-    o.layers = j.at("layers").get<std::vector<std::string>>();
-    o.prefix = j.at("prefix").get<std::string>();
-    if (j.contains("bbox")) o.bbox = j["bbox"].get<std::array<double, 4>>();
-    o.max_tile_bytes = j.at("max_tile_bytes").get<std::size_t>();
-    o.simplify_units = j.at("simplify_units").get<double>();
-    o.events_point_zoom = j.at("events_point_zoom").get<int>();
+    o.minzoom = j.integer("minzoom");
+    o.maxzoom = j.integer("maxzoom");
+    o.layers = j.strings("layers");
+    o.prefix = j.string("prefix");
+    if (j.has("bbox")) o.bbox = j.numbers4("bbox");
+    o.max_tile_bytes = j.count("max_tile_bytes");
+    o.simplify_units = j.number("simplify_units");
+    o.events_point_zoom = j.integer("events_point_zoom");
     return o;
 }
 

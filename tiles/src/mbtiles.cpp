@@ -293,49 +293,159 @@ void MbtilesWriter::finish() {
 // ---------------------------------------------------------------- reader
 
 struct MbtilesReader::Impl {
+    std::string path;
     std::unique_ptr<Db> db;
+
+    [[noreturn]] void corrupt(const std::string& what) const {
+        throw archive_error(fmt::format("{}: corrupt MBTiles archive: {}", path, what));
+    }
+
+    // A statement of the reader: SQLite's errors name the file and the problem, never
+    // the SQL text; a damaged database is a corrupt archive.
+    class Query {
+    public:
+        Query(const Impl& r, const char* sql) : r_(r) {
+            if (sqlite3_prepare_v2(r.db->get(), sql, -1, &stmt_, nullptr) != SQLITE_OK) fail();
+        }
+        ~Query() { sqlite3_finalize(stmt_); }
+        Query(const Query&) = delete;
+        Query& operator=(const Query&) = delete;
+        bool step() {
+            const int rc = sqlite3_step(stmt_);
+            if (rc == SQLITE_ROW) return true;
+            if (rc == SQLITE_DONE) return false;
+            fail();
+        }
+        sqlite3_stmt* get() const noexcept { return stmt_; }
+        [[noreturn]] void fail() const {
+            const int rc = sqlite3_errcode(r_.db->get());
+            const std::string msg = sqlite3_errmsg(r_.db->get());
+            if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_MISMATCH) r_.corrupt(msg);
+            throw io_error(fmt::format("{}: cannot read the MBTiles archive: {}", r_.path, msg));
+        }
+
+    private:
+        const Impl& r_;
+        sqlite3_stmt* stmt_ = nullptr;
+    };
+
+    std::string text(sqlite3_stmt* st, int i) const {
+        const auto* t = sqlite3_column_text(st, i);
+        return t ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(st, i)))
+                 : std::string();
+    }
+
+    // A column that must hold an integer within [0, limit), as text for messages.
+    static bool integer_in(sqlite3_stmt* st, int i, std::int64_t limit, std::int64_t& out) {
+        if (sqlite3_column_type(st, i) != SQLITE_INTEGER) return false;
+        out = sqlite3_column_int64(st, i);
+        return out >= 0 && out < limit;
+    }
+
+    std::string value_text(sqlite3_stmt* st, int i) const {
+        switch (sqlite3_column_type(st, i)) {
+            case SQLITE_INTEGER:
+                return std::to_string(sqlite3_column_int64(st, i));
+            case SQLITE_NULL:
+                return "NULL";
+            case SQLITE_BLOB:
+                return "a blob";
+            default:
+                break;
+        }
+        std::string t = text(st, i);
+        if (t.size() > 20) t = t.substr(0, 20) + "...";
+        return "'" + t + "'";
+    }
+
+    // The z/x/y of a row (zoom_level, tile_column, tile_row in columns 0-2), checked.
+    TileCoord coord(sqlite3_stmt* st) const {
+        const auto where = [&] {
+            return fmt::format("tile row zoom_level {}, tile_column {}, tile_row {}", value_text(st, 0),
+                               value_text(st, 1), value_text(st, 2));
+        };
+        std::int64_t z = 0, x = 0, row = 0;
+        if (!integer_in(st, 0, max_zoom + 1, z)) {
+            if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+                corrupt(fmt::format("{}: zoom {} is beyond {}", where(), sqlite3_column_int64(st, 0), max_zoom));
+            corrupt(fmt::format("{}: the zoom is not an integer", where()));
+        }
+        const std::int64_t n = std::int64_t{1} << z;
+        if (!integer_in(st, 1, n, x) || !integer_in(st, 2, n, row))
+            corrupt(fmt::format("{}: column and row must be below {}", where(), n));
+        return {static_cast<std::uint8_t>(z), static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(n - 1 - row)};
+    }
+
+    std::string data(sqlite3_stmt* st, int i, const TileCoord& c) const {
+        const int type = sqlite3_column_type(st, i);
+        if (type == SQLITE_NULL) corrupt(fmt::format("tile {} has no data", to_string(c)));
+        const void* b = sqlite3_column_blob(st, i);
+        const auto size = static_cast<std::size_t>(sqlite3_column_bytes(st, i));
+        if (size > max_inflated_tile_bytes)
+            corrupt(fmt::format("tile {} is {} bytes, more than {}", to_string(c), grouped(size),
+                                grouped(max_inflated_tile_bytes)));
+        return b ? std::string(static_cast<const char*>(b), size) : std::string();
+    }
 };
 
 MbtilesReader::MbtilesReader(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
-    if (!std::filesystem::exists(path)) throw io_error(fmt::format("no MBTiles file '{}'", path.string()));
-    impl_->db = std::make_unique<Db>(path, SQLITE_OPEN_READONLY);
-    int rc = 0;
-    Stmt check(*impl_->db, "SELECT count(*) FROM sqlite_master WHERE name IN ('tiles', 'metadata')");
-    if (!check.step(&rc) || check.column_int(0) != 2)
-        throw io_error(fmt::format("'{}' is not an MBTiles file (no tiles and metadata)", path.string()));
+    Impl& r = *impl_;
+    r.path = path.string();
+    if (!std::filesystem::exists(path)) throw io_error(fmt::format("no MBTiles file '{}'", r.path));
+    r.db = std::make_unique<Db>(path, SQLITE_OPEN_READONLY);
+    sqlite3_stmt* st = nullptr;
+    const int rc = sqlite3_prepare_v2(
+        r.db->get(), "SELECT count(*) FROM sqlite_master WHERE name IN ('tiles', 'metadata')", -1, &st, nullptr);
+    const bool ok = rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 2;
+    const int err = sqlite3_errcode(r.db->get());
+    sqlite3_finalize(st);
+    if (err == SQLITE_CORRUPT) r.corrupt(sqlite3_errstr(err));
+    if (!ok) throw io_error(fmt::format("'{}' is not an MBTiles file (no tiles and metadata)", r.path));
 }
 
 MbtilesReader::~MbtilesReader() = default;
 
 std::map<std::string, std::string> MbtilesReader::metadata() const {
+    const Impl& r = *impl_;
     std::map<std::string, std::string> out;
-    Stmt s(*impl_->db, "SELECT name, value FROM metadata");
-    while (s.step()) out[s.column_text(0)] = s.column_text(1);
+    Impl::Query q(r, "SELECT name, value FROM metadata");
+    while (q.step()) out[r.text(q.get(), 0)] = r.text(q.get(), 1);
     return out;
 }
 
 std::optional<std::string> MbtilesReader::stored_tile(const TileCoord& c) const {
+    const Impl& r = *impl_;
     check_tile(c);
-    Stmt s(*impl_->db, "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3");
-    s.bind(1, std::int64_t{c.z}).bind(2, std::int64_t{c.x}).bind(3, tms_row(c));
-    if (!s.step()) return std::nullopt;
-    return s.column_blob(0);
+    Impl::Query q(r, "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3");
+    sqlite3_bind_int64(q.get(), 1, c.z);
+    sqlite3_bind_int64(q.get(), 2, c.x);
+    sqlite3_bind_int64(q.get(), 3, tms_row(c));
+    if (!q.step()) return std::nullopt;
+    return r.data(q.get(), 0, c);
 }
 
 void MbtilesReader::for_each_tile(const std::function<void(const TileCoord&, const std::string& stored)>& fn) const {
-    Stmt s(*impl_->db, "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles ORDER BY 1, 2, 3");
-    while (s.step()) {
-        const auto z = static_cast<std::uint8_t>(s.column_int(0));
-        const auto x = static_cast<std::uint32_t>(s.column_int(1));
-        const auto row = static_cast<std::uint32_t>(s.column_int(2));
-        fn(TileCoord{z, x, (1u << z) - 1 - row}, s.column_blob(3));
+    const Impl& r = *impl_;
+    // a count that cannot be right fails before the first tile
+    if (const auto n = tile_count(); n > max_archive_tiles)
+        r.corrupt(fmt::format("it holds {} tiles, more than the {} tiles an archive may address", grouped(n),
+                              grouped(max_archive_tiles)));
+    Impl::Query q(r, "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles ORDER BY 1, 2, 3");
+    std::optional<TileCoord> last;
+    while (q.step()) {
+        const TileCoord c = r.coord(q.get());
+        // rows come sorted by zoom, column, row: a tile twice comes in a row
+        if (last && last->z == c.z && last->x == c.x && last->y == c.y)
+            r.corrupt(fmt::format("tile {} appears twice", to_string(c)));
+        last = c;
+        fn(c, r.data(q.get(), 3, c));
     }
 }
 
 std::size_t MbtilesReader::tile_count() const {
-    Stmt s(*impl_->db, "SELECT count(*) FROM tiles");
-    s.step();
-    return static_cast<std::size_t>(s.column_int(0));
+    Impl::Query q(*impl_, "SELECT count(*) FROM tiles");
+    if (!q.step()) return 0;
+    return static_cast<std::size_t>(sqlite3_column_int64(q.get(), 0));
 }
 
 }  // namespace wangge::tiles

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numbers>
 #include <unordered_map>
 
 #include "file_io.hpp"
@@ -177,28 +178,64 @@ void put_varint(std::string& out, std::uint64_t v) {
 
 class VarintReader {
 public:
-    explicit VarintReader(std::string_view d) : d_(d) {}
+    VarintReader(std::string_view d, const std::string& name) : d_(d), name_(name) {}
     std::uint64_t next() {
         std::uint64_t v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
-            if (pos_ >= d_.size()) throw input_error("PMTiles directory is truncated");
+            if (pos_ >= d_.size()) throw input_error(fmt::format("{} is truncated", name_));
             const auto byte = static_cast<unsigned char>(d_[pos_++]);
             v |= std::uint64_t{byte & 0x7fu} << shift;
             if (byte < 0x80) return v;
         }
-        throw input_error("PMTiles directory has a varint longer than 10 bytes");
+        throw input_error(fmt::format("{} has a varint longer than 10 bytes", name_));
     }
     std::size_t left() const noexcept { return d_.size() - pos_; }
 
 private:
     std::string_view d_;
+    const std::string& name_;
     std::size_t pos_ = 0;
 };
 
-std::uint32_t to_u32(std::uint64_t v, const char* what) {
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        throw input_error(fmt::format("PMTiles directory: {} {} does not fit in 32 bits", what, v));
-    return static_cast<std::uint32_t>(v);
+// Parse a directory; messages start with `name` ("root directory", "PMTiles directory").
+std::vector<DirectoryEntry> parse_named_directory(std::string_view data, const std::string& name) {
+    VarintReader r(data, name);
+    const std::uint64_t n = r.next();
+    // Every entry takes at least 4 bytes: a count beyond that is corruption, not a
+    // reason to allocate.
+    if (n > r.left() / 4) throw input_error(fmt::format("{} claims {} entries in {} bytes", name, n, data.size()));
+    std::vector<DirectoryEntry> entries(n);
+    auto where = [&](std::uint64_t i) { return fmt::format("{} entry {} of {}", name, i + 1, n); };
+    std::uint64_t id = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const std::uint64_t delta = r.next();
+        if (i > 0 && delta == 0) throw input_error(fmt::format("{}: tile ids are not increasing", where(i)));
+        if (delta > std::numeric_limits<std::uint64_t>::max() - id)
+            throw input_error(fmt::format("{}: tile id does not fit in 64 bits", where(i)));
+        id += delta;
+        entries[i].tile_id = id;
+    }
+    auto u32 = [&](std::uint64_t i, std::uint64_t v, const char* what) {
+        if (v > std::numeric_limits<std::uint32_t>::max())
+            throw input_error(fmt::format("{}: {} {} does not fit in 32 bits", where(i), what, v));
+        return static_cast<std::uint32_t>(v);
+    };
+    for (std::uint64_t i = 0; i < n; ++i) entries[i].run_length = u32(i, r.next(), "run length");
+    for (std::uint64_t i = 0; i < n; ++i) entries[i].length = u32(i, r.next(), "length");
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const std::uint64_t v = r.next();
+        if (v == 0) {
+            if (i == 0) throw input_error(fmt::format("{}: the first entry has no offset", name));
+            const auto& prev = entries[i - 1];
+            if (prev.offset > std::numeric_limits<std::uint64_t>::max() - prev.length)
+                throw input_error(fmt::format("{}: offset does not fit in 64 bits", where(i)));
+            entries[i].offset = prev.offset + prev.length;
+        } else {
+            entries[i].offset = v - 1;
+        }
+    }
+    if (r.left() != 0) throw input_error(fmt::format("{} has {} trailing bytes", name, r.left()));
+    return entries;
 }
 
 }  // namespace
@@ -225,33 +262,8 @@ std::string serialize_directory(const std::vector<DirectoryEntry>& entries) {
 }
 
 std::vector<DirectoryEntry> parse_directory(std::string_view data) {
-    VarintReader r(data);
-    const std::uint64_t n = r.next();
-    // Every entry takes at least 4 bytes: a count beyond that is corruption, not a
-    // reason to allocate.
-    if (n > r.left() / 4)
-        throw input_error(fmt::format("PMTiles directory claims {} entries in {} bytes", n, data.size()));
-    std::vector<DirectoryEntry> entries(n);
-    std::uint64_t id = 0;
-    for (std::uint64_t i = 0; i < n; ++i) {
-        const std::uint64_t delta = r.next();
-        if (i > 0 && delta == 0) throw input_error("PMTiles directory: tile ids are not increasing");
-        id += delta;
-        entries[i].tile_id = id;
-    }
-    for (auto& e : entries) e.run_length = to_u32(r.next(), "run length");
-    for (auto& e : entries) e.length = to_u32(r.next(), "length");
-    for (std::uint64_t i = 0; i < n; ++i) {
-        const std::uint64_t v = r.next();
-        if (v == 0) {
-            if (i == 0) throw input_error("PMTiles directory: first entry has no offset");
-            entries[i].offset = entries[i - 1].offset + entries[i - 1].length;
-        } else {
-            entries[i].offset = v - 1;
-        }
-    }
-    if (r.left() != 0) throw input_error("PMTiles directory has trailing bytes");
-    return entries;
+    static const std::string name = "PMTiles directory";
+    return parse_named_directory(data, name);
 }
 
 // ---------------------------------------------------------------- writer
@@ -489,91 +501,256 @@ const PmtilesHeader& PmtilesWriter::finish() {
 
 // ---------------------------------------------------------------- reader
 
+namespace {
+
+// Web Mercator tile row of a latitude at zoom z (n = 2^z tiles), unclamped.
+double tile_row(double lat, double n) {
+    const double phi = std::clamp(lat, -85.0511287798, 85.0511287798) * std::numbers::pi / 180.0;
+    return (1.0 - std::asinh(std::tan(phi)) / std::numbers::pi) / 2.0 * n;
+}
+
+// How many tiles zooms min_zoom..max_zoom have within the header's bounds, with one
+// tile more on every side (tiles holding a feature's buffer, bounds rounded to 1e-7
+// degrees); more than max_archive_tiles is returned as max_archive_tiles + 1. Bounds
+// that are not a box (all zero, west of east across the antimeridian, out of range)
+// count as the whole world.
+std::uint64_t tiles_within_bounds(const PmtilesHeader& h) {
+    const double w = h.min_lon_e7 / 1e7, e = h.max_lon_e7 / 1e7, s = h.min_lat_e7 / 1e7, n = h.max_lat_e7 / 1e7;
+    const bool box =
+        w <= e && s <= n && w >= -180 && e <= 180 && s >= -90 && n <= 90 && !(w == 0 && e == 0 && s == 0 && n == 0);
+    std::uint64_t total = 0;
+    for (int z = h.min_zoom; z <= h.max_zoom && z <= max_zoom; ++z) {
+        const std::int64_t size = std::int64_t{1} << z;
+        const double nd = static_cast<double>(size);
+        std::int64_t x0 = 0, x1 = size - 1, y0 = 0, y1 = size - 1;
+        if (box) {
+            auto cell = [&](double v) { return static_cast<std::int64_t>(std::floor(std::clamp(v, 0.0, nd))); };
+            x0 = std::max<std::int64_t>(0, cell((w + 180) / 360 * nd) - 1);
+            x1 = std::min<std::int64_t>(size - 1, cell((e + 180) / 360 * nd) + 1);
+            y0 = std::max<std::int64_t>(0, cell(tile_row(n, nd)) - 1);
+            y1 = std::min<std::int64_t>(size - 1, cell(tile_row(s, nd)) + 1);
+        }
+        total += static_cast<std::uint64_t>(x1 - x0 + 1) * static_cast<std::uint64_t>(y1 - y0 + 1);
+        if (total > max_archive_tiles) return max_archive_tiles + 1;
+    }
+    return total;
+}
+
+}  // namespace
+
 struct PmtilesReader::Impl {
+    std::string path;
     detail::File file;
     std::uint64_t file_size = 0;
     PmtilesHeader header;
     std::vector<DirectoryEntry> root;
+    std::uint64_t capacity = 0;                  // tiles the archive may address
+    std::string capacity_text;                   // what limits it, for messages
+    std::uint64_t zoom_first = 0, zoom_end = 0;  // tile ids of the header's zooms: [first, end)
 
-    std::string decompress(const std::string& bytes, Compression c, const char* what) const {
+    // The walk over directories: what the entries seen so far take.
+    struct Walk {
+        std::uint64_t next_id = 0;          // the lowest tile id the next entry may have
+        std::uint64_t addressed = 0;        // tiles, runs counted in full
+        std::uint64_t entries = 0;          // tile entries
+        std::uint64_t directory_bytes = 0;  // decompressed, root included
+        std::size_t leaves = 0;
+    };
+
+    [[noreturn]] void corrupt(const std::string& what) const {
+        throw archive_error(fmt::format("{}: corrupt PMTiles archive: {}", path, what));
+    }
+
+    std::string decompress(const std::string& bytes, Compression c, const char* what, std::size_t limit) const {
         switch (c) {
             case Compression::none:
+                if (bytes.size() > limit) corrupt(fmt::format("{} is larger than {} bytes", what, grouped(limit)));
                 return bytes;
             case Compression::gzip:
-                return gzip_decompress(bytes);
+                try {
+                    return gzip_decompress(bytes, limit);
+                } catch (const input_error& e) {
+                    corrupt(fmt::format("{}: {}", what, e.what()));
+                }
             default:
                 break;
         }
-        throw input_error(
-            fmt::format("PMTiles {}: compression {} is not supported (only none and gzip)", what, static_cast<int>(c)));
+        throw archive_error(fmt::format("{}: PMTiles {}: compression {} is not supported (only none and gzip)", path,
+                                        what, static_cast<int>(c)));
     }
 
-    std::string section(std::uint64_t offset, std::uint64_t length, const char* what) const {
+    void check_section(std::uint64_t offset, std::uint64_t length, const char* what) const {
         if (offset > file_size || length > file_size - offset)
-            throw input_error(fmt::format("PMTiles {} at {}+{} lies beyond the end of the file ({} bytes)", what,
-                                          offset, length, file_size));
+            corrupt(
+                fmt::format("{} at {}+{} lies beyond the end of the file ({} bytes)", what, offset, length, file_size));
+    }
+
+    // A section's bytes; offset and length were checked against the file at open.
+    std::string section(std::uint64_t offset, std::uint64_t length) const {
         return file.read_at(offset, static_cast<std::size_t>(length));
     }
 
-    std::vector<DirectoryEntry> leaf(const DirectoryEntry& pointer) const {
-        if (pointer.offset > header.leaf_directories_length ||
-            pointer.length > header.leaf_directories_length - pointer.offset)
-            throw input_error("PMTiles leaf directory lies outside the leaf section");
-        auto entries = parse_directory(
-            decompress(section(header.leaf_directories_offset + pointer.offset, pointer.length, "leaf directory"),
-                       header.internal_compression, "leaf directory"));
-        if (entries.empty()) throw input_error("PMTiles leaf directory is empty");
+    std::vector<DirectoryEntry> directory(std::uint64_t offset, std::uint64_t length, const std::string& name,
+                                          Walk& w) const {
+        const std::string bytes = decompress(section(offset, length), header.internal_compression, name.c_str(),
+                                             static_cast<std::size_t>(max_directory_bytes - w.directory_bytes));
+        w.directory_bytes += bytes.size();
+        try {
+            return parse_named_directory(bytes, name);
+        } catch (const archive_error&) {
+            throw;
+        } catch (const input_error& e) {
+            corrupt(e.what());
+        }
+    }
+
+    // Check one entry against the file and the entries before it (in tile id order
+    // over all directories); a tile run is counted. Nothing loops over a run.
+    void check_entry(const DirectoryEntry& e, const std::string& where, Walk& w) const {
+        if (e.length == 0) corrupt(fmt::format("{} has length 0", where));
+        if (e.tile_id >= tiles_below(max_zoom + 1))
+            corrupt(fmt::format("{} has tile id {}, beyond zoom {}", where, e.tile_id, max_zoom));
+        if (e.tile_id < w.next_id)
+            corrupt(fmt::format("{} (tile id {}) lies in the run of the entry before it: a tile would appear twice",
+                                where, e.tile_id));
+        if (e.run_length == 0) {  // a leaf directory
+            if (e.offset > header.leaf_directories_length || e.length > header.leaf_directories_length - e.offset)
+                corrupt(fmt::format("{}: leaf directory at {}+{} lies beyond the leaf directories ({} bytes)", where,
+                                    e.offset, e.length, header.leaf_directories_length));
+            w.next_id = e.tile_id;
+            return;
+        }
+        if (e.tile_id < zoom_first || e.tile_id >= zoom_end)
+            corrupt(fmt::format("{} has tile {}, outside the header's zooms {}-{}", where,
+                                to_string(tile_id_to_zxy(e.tile_id)), header.min_zoom, header.max_zoom));
+        if (e.run_length > capacity - std::min(capacity, w.addressed))
+            corrupt(fmt::format("{} has run length {}, more than the {} tiles {}", where, e.run_length,
+                                grouped(capacity), capacity_text));
+        if (e.run_length > zoom_end - e.tile_id)
+            corrupt(fmt::format("{}: its run of {} tiles goes beyond zoom {}", where, e.run_length, header.max_zoom));
+        if (header.addressed_tiles != 0 && e.run_length > header.addressed_tiles - w.addressed)
+            corrupt(fmt::format("the header says {} tiles are addressed, the directories address more",
+                                header.addressed_tiles));
+        if (e.offset > header.tile_data_length || e.length > header.tile_data_length - e.offset)
+            corrupt(fmt::format("{}: tile at {}+{} lies beyond the tile data ({} bytes)", where, e.offset, e.length,
+                                header.tile_data_length));
+        w.addressed += e.run_length;
+        ++w.entries;
+        w.next_id = e.tile_id + e.run_length;
+    }
+
+    std::string leaf_name(const DirectoryEntry& pointer) const {
+        return fmt::format("leaf directory at {}+{}", pointer.offset, pointer.length);
+    }
+
+    std::vector<DirectoryEntry> leaf(const DirectoryEntry& pointer, Walk& w) const {
+        const std::string name = leaf_name(pointer);
+        auto entries = directory(header.leaf_directories_offset + pointer.offset, pointer.length, name, w);
+        if (entries.empty()) corrupt(fmt::format("{} is empty", name));
+        ++w.leaves;
         return entries;
+    }
+
+    static std::string entry_name(const std::string& dir, std::size_t i, std::size_t n) {
+        return fmt::format("{} entry {} of {}", dir, i + 1, n);
     }
 
     std::optional<DirectoryEntry> find(std::uint64_t id) const {
         std::vector<DirectoryEntry> dir = root;
+        std::string name = "root directory";
         // The spec allows root + leaves nested; 4 levels is what readers support.
-        for (int depth = 0; depth < 4; ++depth) {
+        for (int depth = 0; depth < max_directory_depth; ++depth) {
             auto it = std::upper_bound(dir.begin(), dir.end(), id,
                                        [](std::uint64_t v, const DirectoryEntry& e) { return v < e.tile_id; });
             if (it == dir.begin()) return std::nullopt;
             const DirectoryEntry e = *--it;
+            Walk w;  // checks this entry alone
+            w.next_id = e.tile_id;
+            check_entry(e, entry_name(name, static_cast<std::size_t>(it - dir.begin()), dir.size()), w);
             if (e.run_length > 0) {
                 if (id - e.tile_id < e.run_length) return e;
                 return std::nullopt;
             }
-            dir = leaf(e);
+            name = leaf_name(e);
+            dir = leaf(e, w);
         }
-        throw input_error("PMTiles directories nest deeper than 4 levels");
+        corrupt(fmt::format("leaf directories nest deeper than {} levels", max_directory_depth));
     }
 
-    void collect(const std::vector<DirectoryEntry>& dir, int depth, std::vector<DirectoryEntry>& out,
-                 std::size_t& leaves) const {
-        if (depth >= 4) throw input_error("PMTiles directories nest deeper than 4 levels");
-        for (const auto& e : dir) {
+    void collect(const std::vector<DirectoryEntry>& dir, const std::string& name, int depth,
+                 std::vector<DirectoryEntry>* out, Walk& w) const {
+        if (depth >= max_directory_depth)
+            corrupt(fmt::format("leaf directories nest deeper than {} levels", max_directory_depth));
+        for (std::size_t i = 0; i < dir.size(); ++i) {
+            const auto& e = dir[i];
+            check_entry(e, entry_name(name, i, dir.size()), w);
             if (e.run_length > 0) {
-                out.push_back(e);
+                if (out) out->push_back(e);
             } else {
-                ++leaves;
-                collect(leaf(e), depth + 1, out, leaves);
+                collect(leaf(e, w), leaf_name(e), depth + 1, out, w);
             }
         }
+    }
+
+    // Every directory, checked; the tile entries in `out` when given.
+    Walk walk(std::vector<DirectoryEntry>* out) const {
+        Walk w;
+        collect(root, "root directory", 0, out, w);
+        if (header.addressed_tiles != 0 && w.addressed != header.addressed_tiles)
+            corrupt(fmt::format("the header says {} tiles are addressed, the directories address {}",
+                                header.addressed_tiles, w.addressed));
+        if (header.tile_entries != 0 && w.entries != header.tile_entries)
+            corrupt(fmt::format("the header says {} tile entries, the directories have {}", header.tile_entries,
+                                w.entries));
+        return w;
     }
 };
 
 PmtilesReader::PmtilesReader(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
     Impl& r = *impl_;
+    r.path = path.string();
     r.file = detail::File(path, detail::File::Mode::read);
     r.file_size = r.file.size();
-    if (r.file_size < PmtilesHeader::size)
-        throw io_error(fmt::format("'{}' is not a PMTiles archive (too short)", path.string()));
-    const std::string head = r.file.read_at(0, PmtilesHeader::size);
-    if (std::memcmp(head.data(), magic, 7) != 0)
-        throw io_error(fmt::format("'{}' is not a PMTiles archive", path.string()));
+    const std::string head =
+        r.file.read_at(0, static_cast<std::size_t>(std::min<std::uint64_t>(r.file_size, PmtilesHeader::size)));
+    if (head.size() < 7 || std::memcmp(head.data(), magic, 7) != 0)
+        throw io_error(fmt::format("'{}' is not a PMTiles archive", r.path));
+    if (head.size() < PmtilesHeader::size)
+        r.corrupt(fmt::format("truncated: {} bytes, less than the {}-byte header", head.size(), PmtilesHeader::size));
     try {
         r.header = PmtilesHeader::parse(head);
-        r.root = parse_directory(
-            r.decompress(r.section(r.header.root_directory_offset, r.header.root_directory_length, "root directory"),
-                         r.header.internal_compression, "root directory"));
     } catch (const input_error& e) {
-        throw input_error(fmt::format("'{}': {}", path.string(), e.what()));
+        throw archive_error(fmt::format("{}: {}", r.path, e.what()));
     }
+    const PmtilesHeader& h = r.header;
+    r.check_section(h.root_directory_offset, h.root_directory_length, "root directory");
+    r.check_section(h.metadata_offset, h.metadata_length, "metadata");
+    r.check_section(h.leaf_directories_offset, h.leaf_directories_length, "leaf directories");
+    r.check_section(h.tile_data_offset, h.tile_data_length, "tile data");
+    if (h.root_directory_offset + h.root_directory_length > first_fetch)
+        r.corrupt(fmt::format("root directory at {}+{} is not within the first {} bytes (spec v3)",
+                              h.root_directory_offset, h.root_directory_length, grouped(first_fetch)));
+    if (h.min_zoom > h.max_zoom || h.max_zoom > max_zoom)
+        r.corrupt(fmt::format("header zooms {}-{} are not a range within 0-{}", h.min_zoom, h.max_zoom, max_zoom));
+    if (h.addressed_tiles > max_archive_tiles)
+        r.corrupt(fmt::format("the header says {} tiles are addressed, more than the {} tiles an archive may address",
+                              grouped(h.addressed_tiles), grouped(max_archive_tiles)));
+    r.zoom_first = tiles_below(h.min_zoom);
+    r.zoom_end = tiles_below(h.max_zoom + 1);
+    const std::uint64_t within = tiles_within_bounds(h);
+    if (within < max_archive_tiles) {
+        r.capacity = within;
+        r.capacity_text = fmt::format("of zooms {}-{} within the header's bounds", h.min_zoom, h.max_zoom);
+    } else {
+        r.capacity = max_archive_tiles;
+        r.capacity_text = "an archive may address";
+    }
+    Impl::Walk w;
+    r.root = r.directory(h.root_directory_offset, h.root_directory_length, "root directory", w);
+    // the root's own entries now (leaves when they are read): a count that cannot fit
+    // fails here, before anything loops over it
+    for (std::size_t i = 0; i < r.root.size(); ++i)
+        r.check_entry(r.root[i], Impl::entry_name("root directory", i, r.root.size()), w);
 }
 
 PmtilesReader::~PmtilesReader() = default;
@@ -589,46 +766,41 @@ const std::vector<DirectoryEntry>& PmtilesReader::root_directory() const noexcep
 nlohmann::json PmtilesReader::metadata() const {
     const Impl& r = *impl_;
     if (r.header.metadata_length == 0) return nlohmann::json::object();
-    const std::string text = r.decompress(r.section(r.header.metadata_offset, r.header.metadata_length, "metadata"),
-                                          r.header.internal_compression, "metadata");
+    const std::string text = r.decompress(r.section(r.header.metadata_offset, r.header.metadata_length),
+                                          r.header.internal_compression, "metadata", max_metadata_bytes);
     auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw input_error("PMTiles metadata is not a JSON object");
+    if (j.is_discarded() || !j.is_object()) r.corrupt("metadata is not a JSON object");
     return j;
 }
 
 std::vector<DirectoryEntry> PmtilesReader::tile_entries() const {
     std::vector<DirectoryEntry> out;
-    std::size_t leaves = 0;
-    impl_->collect(impl_->root, 0, out, leaves);
+    impl_->walk(&out);
     return out;
 }
 
 std::size_t PmtilesReader::leaf_directory_count() const {
-    std::vector<DirectoryEntry> out;
-    std::size_t leaves = 0;
-    impl_->collect(impl_->root, 0, out, leaves);
-    return leaves;
+    return impl_->walk(nullptr).leaves;
 }
 
 std::optional<std::string> PmtilesReader::stored_tile(const TileCoord& c) const {
     const Impl& r = *impl_;
     const auto e = r.find(zxy_to_tile_id(c));
     if (!e) return std::nullopt;
-    if (e->offset > r.header.tile_data_length || e->length > r.header.tile_data_length - e->offset)
-        throw input_error(fmt::format("PMTiles tile {} lies outside the tile data section", to_string(c)));
-    return r.section(r.header.tile_data_offset + e->offset, e->length, "tile");
+    return r.section(r.header.tile_data_offset + e->offset, e->length);
 }
 
 std::optional<std::string> PmtilesReader::tile(const TileCoord& c) const {
     auto stored = stored_tile(c);
     if (!stored) return stored;
-    return impl_->decompress(*stored, impl_->header.tile_compression, "tile");
+    return impl_->decompress(*stored, impl_->header.tile_compression, "tile", max_inflated_tile_bytes);
 }
 
 void PmtilesReader::for_each_tile(const std::function<void(const TileCoord&, const std::string&)>& fn) const {
     const Impl& r = *impl_;
+    // every directory is checked before the first tile: runs fit the archive
     for (const auto& e : tile_entries()) {
-        const std::string bytes = r.section(r.header.tile_data_offset + e.offset, e.length, "tile");
+        const std::string bytes = r.section(r.header.tile_data_offset + e.offset, e.length);
         for (std::uint64_t k = 0; k < e.run_length; ++k) fn(tile_id_to_zxy(e.tile_id + k), bytes);
     }
 }

@@ -42,6 +42,14 @@ std::uint64_t zxy_to_tile_id(const TileCoord& c);
 /// The inverse. Throws usage_error for an id beyond zoom 31.
 TileCoord tile_id_to_zxy(std::uint64_t id);
 
+/// Limits of the reader (beyond them an archive is corrupt, an archive_error), besides
+/// max_archive_tiles: all directories of an archive inflate to at most
+/// max_directory_bytes together, nest at most max_directory_depth levels (root
+/// included), and the metadata inflates to at most max_metadata_bytes.
+inline constexpr std::uint64_t max_directory_bytes = std::uint64_t{128} << 20;
+inline constexpr int max_directory_depth = 4;
+inline constexpr std::size_t max_metadata_bytes = std::size_t{16} << 20;
+
 enum class Compression : std::uint8_t { unknown = 0, none = 1, gzip = 2, brotli = 3, zstd = 4 };
 enum class TileType : std::uint8_t { unknown = 0, mvt = 1, png = 2, jpeg = 3, webp = 4, avif = 5 };
 
@@ -123,10 +131,21 @@ private:
 /// Reads a PMTiles v3 archive (internal compression none or gzip). Reads are positioned
 /// (pread) and the reader keeps no cursor: its const functions may be called from
 /// several threads at once, as a tile server does.
+///
+/// Everything read from the file is checked before use, and a corrupt archive is an
+/// archive_error naming the file and what is wrong: sections within the file, the
+/// root within the first 16 KiB, zooms within 0-31; every directory entry has a
+/// length > 0, a tile id below zoom 31's end and within the header's zooms, ids and
+/// runs that do not overlap the entry before (no tile twice), data within the tile
+/// data or leaf section; runs together within max_archive_tiles and the tiles of the
+/// header's zooms within its bounds (one tile of margin), and the header's addressed
+/// tiles and entries (when not 0) equal to what the directories hold. The root's
+/// entries are checked when the archive is opened, leaves when they are read, and
+/// all of them before for_each_tile calls `fn` the first time.
 class PmtilesReader {
 public:
-    /// Throws io_error when the file cannot be read or is not PMTiles v3, input_error
-    /// when its header or root directory is corrupt.
+    /// Throws io_error when the file cannot be read or is not PMTiles, archive_error
+    /// when its header or root directory is corrupt or its version is not 3.
     explicit PmtilesReader(const std::filesystem::path& path);
     ~PmtilesReader();
     PmtilesReader(const PmtilesReader&) = delete;
