@@ -364,3 +364,21 @@ TEST_CASE("cli: the next tiles build removes the temporaries a killed one left b
         }
     }
 }
+
+TEST_CASE("cli: tiles build and export only read the store: an empty file is not made a store", "[e2e][cli]") {
+    TempDir dir("cli-read-only");
+    const auto empty = dir / "empty.sqlite";
+    write_file(empty, "");
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"tiles", "build", "--out", (dir / "t.pmtiles").string()},
+             {"export", "villages", "--out", (dir / "v.gpkg").string()}}) {
+        auto line = args;
+        line.insert(line.begin(), {"--db", empty.string()});
+        const auto r = run_wangge(line);
+        INFO(r.err);
+        CHECK(r.exit_code == 1);
+        CHECK_THAT(r.err, Catch::Contains("not a wangge store"));
+        CHECK(fs::file_size(empty) == 0);
+        CHECK(files_in(dir.path()) == std::set<std::string>{"empty.sqlite"});
+    }
+}

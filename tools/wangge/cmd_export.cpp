@@ -30,7 +30,7 @@ void add_export(CLI::App& app, Registry& reg) {
         *reg.action = [&reg, opt, out] {
             opt->out = *out;
             check_output(opt->out, opt->overwrite);
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             const auto n = opt->layer == "grids" ? export_grids(store, opt->out, opt->format, opt->prefix, opt->overwrite)
                                                  : export_layer(store, *opt);
             if (!reg.globals.quiet)

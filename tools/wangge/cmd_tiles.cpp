@@ -95,7 +95,7 @@ void add_tiles(CLI::App& app, Registry& reg) {
             }
             // files only: an empty in-memory store stands in for the jurisdictions
             Store store(opt->grids_file.empty() ? std::filesystem::path(reg.globals.db) : std::filesystem::path(":memory:"),
-                        opt->grids_file.empty() ? Store::Mode::must_exist : Store::Mode::create_if_missing);
+                        opt->grids_file.empty() ? Store::Mode::read_only : Store::Mode::create_if_missing);
             tiles::BuildReport r;
             {
                 Progress progress(reg.globals);
@@ -144,7 +144,7 @@ void add_tiles_update(CLI::App* t, Registry& reg) {
         *reg.action = [&reg, file, threads] {
             auto opt = tiles::update_options(*file);
             opt.threads = *threads;
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             tiles::BuildReport r;
             {
                 Progress progress(reg.globals);
