@@ -9,6 +9,7 @@
 #include "mvt_wire.hpp"
 #include "wangge/error.hpp"
 #include "wangge/tiles/gzip.hpp"
+#include "wangge/tiles/tileset.hpp"
 
 namespace wangge::tiles {
 
@@ -90,7 +91,10 @@ Value decode_value(std::string_view data, const std::string& where) {
                 break;
             case wire::value_bool:
                 expect_wire(r, WireType::varint, where, "bool_value");
-                v = r.get_bool();
+                // not get_bool(): protozero's reads the varint's first byte before checking
+                // that there is one (a bool field at the end of the data read past it; found
+                // by fuzzing, tests/fuzz/regressions/mvt/)
+                v = r.get_uint64() != 0;
                 break;
             default:
                 fail(where, fmt::format("value has an unknown field {}", r.tag()));
@@ -169,7 +173,22 @@ void line_to(CommandReader& r, std::vector<Point>& pts, std::uint32_t min_count,
     }
 }
 
-Feature decode_feature(std::string_view data, const Layer& layer, const std::string& where) {
+// What decoding takes in memory is counted against a budget: a tile of 2-byte tags
+// may refer to long keys and values again and again, tiny features cost a Feature each.
+void charge(std::size_t& budget, std::size_t cost, const std::string& where) {
+    if (cost > budget) fail(where, fmt::format("the tile decodes to more than {} MiB", max_decoded_tile_bytes >> 20));
+    budget -= cost;
+}
+
+std::size_t property_cost(const std::string& key, const Value& v) {
+    const auto* s = std::get_if<std::string>(&v);
+    return sizeof(std::pair<std::string, Value>) + key.size() + (s ? s->size() : 0);
+}
+
+Feature decode_feature(std::string_view data, const Layer& layer, const std::string& where, std::size_t& budget) {
+    // the Feature, its raw commands and decoded points (8 bytes a point, at most one
+    // per byte of the feature)
+    charge(budget, sizeof(Feature) + 12 * data.size(), where);
     Feature f;
     pbf_reader r(data);
     bool has_id = false, has_tags = false, has_type = false, has_geometry = false;
@@ -216,6 +235,7 @@ Feature decode_feature(std::string_view data, const Layer& layer, const std::str
             fail(where, fmt::format("tag refers to key {} of {}", tags[i], layer.keys.size()));
         if (tags[i + 1] >= layer.values.size())
             fail(where, fmt::format("tag refers to value {} of {}", tags[i + 1], layer.values.size()));
+        charge(budget, property_cost(layer.keys[tags[i]], layer.values[tags[i + 1]]), where);
         f.properties.emplace_back(layer.keys[tags[i]], layer.values[tags[i + 1]]);
     }
     try {
@@ -226,7 +246,7 @@ Feature decode_feature(std::string_view data, const Layer& layer, const std::str
     return f;
 }
 
-Layer decode_layer(std::string_view data, std::size_t index) {
+Layer decode_layer(std::string_view data, std::size_t index, std::size_t& budget) {
     Layer layer;
     std::string where = fmt::format("layer {}", index);
     pbf_reader r(data);
@@ -276,7 +296,7 @@ Layer decode_layer(std::string_view data, std::size_t index) {
     // Features last: their tags refer to keys and values that may come after them.
     layer.features.reserve(features.size());
     for (std::size_t i = 0; i < features.size(); ++i)
-        layer.features.push_back(decode_feature(features[i], layer, fmt::format("{} feature {}", where, i)));
+        layer.features.push_back(decode_feature(features[i], layer, fmt::format("{} feature {}", where, i), budget));
     return layer;
 }
 
@@ -361,17 +381,18 @@ const Layer* Tile::layer(std::string_view name) const {
 Tile decode_tile(std::string_view data) {
     std::string inflated;
     if (is_gzip(data)) {
-        inflated = gzip_decompress(data);
+        inflated = gzip_decompress(data, max_inflated_tile_bytes);
         data = inflated;
     }
     Tile tile;
     std::set<std::string, std::less<>> names;
+    std::size_t budget = max_decoded_tile_bytes;
     try {
         pbf_reader r(data);
         while (r.next()) {
             if (r.tag() == wire::tile_layers) {
                 expect_wire(r, WireType::length_delimited, "tile", "layers");
-                Layer layer = decode_layer(r.get_view(), tile.layers.size());
+                Layer layer = decode_layer(r.get_view(), tile.layers.size(), budget);
                 if (!names.insert(layer.name).second)
                     fail("tile", fmt::format("two layers are named '{}'", layer.name));
                 tile.layers.push_back(std::move(layer));

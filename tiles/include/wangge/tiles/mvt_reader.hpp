@@ -21,6 +21,9 @@
 //    other than 1, ClosePath in a line (tolerated in version 1 layers, where it
 //    closes the line as old encoders meant), a polygon that starts with a hole or has
 //    a zero-area ring (version 2).
+// Limits: a gzip tile inflates to at most max_inflated_tile_bytes (64 MiB), and the
+// features (their properties: tags resolved to copies of keys and values; their
+// geometry) take at most max_decoded_tile_bytes (256 MiB): beyond, it is rejected too.
 // Geometry type UNKNOWN is valid: its commands are kept raw and not interpreted.
 // Coordinates are 32-bit and wrap around like other decoders' when deltas overflow;
 // real tiles stay far within that range.
@@ -36,6 +39,9 @@
 #include "wangge/tiles/mvt.hpp"
 
 namespace wangge::tiles {
+
+/// Most memory the properties of one decoded tile may take (see above).
+inline constexpr std::size_t max_decoded_tile_bytes = std::size_t{256} << 20;
 
 struct Feature {
     std::optional<std::uint64_t> id;
