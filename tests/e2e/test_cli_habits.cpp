@@ -2,19 +2,19 @@
 // Global options anywhere; one rule for output files (refused when they exist unless
 // --overwrite, a missing folder named as the user wrote it); no temporary file left by
 // a failed, interrupted or killed `tiles build`.
-#include "support.hpp"
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
 #include <set>
-#include <spawn.h>
 #include <sstream>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
+
+#include "support.hpp"
 
 using namespace wangge::test;
 
@@ -233,8 +233,8 @@ TEST_CASE("cli: an existing output is refused unless --overwrite (tiles build, e
         for (const char* name : {"t.pmtiles", "t.mbtiles"}) {
             const auto out = dir / name;
             write_file(out, junk);
-            const std::vector<std::string> args{"--db", db, "tiles", "build", "--out", out.string(), "--county",
-                                                "330502", "--maxzoom", "8", "--layers", "counties"};
+            const std::vector<std::string> args{"--db",     db,       "tiles",     "build", "--out",    out.string(),
+                                                "--county", "330502", "--maxzoom", "8",     "--layers", "counties"};
             const auto r = run_wangge(args);
             INFO(r.out << r.err);
             CHECK(r.exit_code == 2);
@@ -251,8 +251,8 @@ TEST_CASE("cli: an existing output is refused unless --overwrite (tiles build, e
     SECTION("export") {
         const auto out = dir / "v.geojson";
         write_file(out, junk);
-        const std::vector<std::string> args{"--db", db, "export", "villages", "--prefix", "330502001", "--out",
-                                            out.string()};
+        const std::vector<std::string> args{"--db",     db,          "export", "villages",
+                                            "--prefix", "330502001", "--out",  out.string()};
         const auto r = run_wangge(args);
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains(out.string() + ": exists already (--overwrite replaces it)"));
@@ -369,9 +369,9 @@ TEST_CASE("cli: tiles build and export only read the store: an empty file is not
     TempDir dir("cli-read-only");
     const auto empty = dir / "empty.sqlite";
     write_file(empty, "");
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"tiles", "build", "--out", (dir / "t.pmtiles").string()},
-             {"export", "villages", "--out", (dir / "v.gpkg").string()}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"tiles", "build", "--out", (dir / "t.pmtiles").string()},
+                                               {"export", "villages", "--out", (dir / "v.gpkg").string()}}) {
         auto line = args;
         line.insert(line.begin(), {"--db", empty.string()});
         const auto r = run_wangge(line);
