@@ -39,6 +39,36 @@ void check_output_path(const std::string& path, std::string_view option) {
     if (!existed) std::filesystem::remove(path, ec);
 }
 
+/// The size policy a run used, with units: households per grid and band for the kinds
+/// of village that had household data, km² per grid for those that had none (named),
+/// or the fixed count.
+std::string policy_text(const SizePolicy& pol, const std::vector<VillageRunSummary>& villages) {
+    if (pol.target_grids > 0) return fmt::format("fixed {} grids per village (no size band)", pol.target_grids);
+    std::string text;
+    auto add = [&](const std::string& part) { text += (text.empty() ? "" : "; ") + part; };
+    for (const bool urban : {true, false}) {
+        const char* kind = urban ? "urban communities" : "rural villages";
+        std::vector<const VillageRunSummary*> by_hh, by_area;
+        for (const auto& v : villages)
+            if (v.urban == urban) (v.by_area ? by_area : by_hh).push_back(&v);
+        const int lo = urban ? pol.urban_min : pol.rural_min, hi = urban ? pol.urban_max : pol.rural_max;
+        if (!by_hh.empty())
+            add(fmt::format("{:g} households per grid in {} (band {}–{})", 0.5 * (lo + hi), kind, lo, hi));
+        if (by_area.empty()) continue;
+        const double km2 = urban ? pol.urban_area_km2 : pol.rural_area_km2;
+        std::string which;
+        for (std::size_t i = 0; i < by_area.size() && i < 3; ++i)
+            which += fmt::format("{}{}{}", i ? ", " : "", by_area[i]->village_code,
+                                 by_area[i]->village_name.empty() ? "" : " (" + by_area[i]->village_name + ")");
+        if (by_area.size() > 3) which += fmt::format(" and {} more", by_area.size() - 3);
+        add(fmt::format("{:g} km² per grid in {} (band {:g}–{:g} km²; area-based: no household data for {} {})", km2,
+                        kind, 0.5 * km2, 1.5 * km2,
+                        by_area.size() == 1 ? (urban ? "community" : "village") : (urban ? "communities" : "villages"),
+                        which));
+    }
+    return text;
+}
+
 } // namespace
 
 void add_partition(CLI::App& app, Registry& reg) {
@@ -60,7 +90,8 @@ void add_partition(CLI::App& app, Registry& reg) {
     p->add_option("--urban-max", opt->policy.urban_max, "... maximum")->capture_default_str();
     p->add_option("--rural-min", opt->policy.rural_min, "Households per grid in rural villages: minimum")->capture_default_str();
     p->add_option("--rural-max", opt->policy.rural_max, "... maximum")->capture_default_str();
-    p->add_option("--grids", opt->policy.target_grids, "Aim at this many grids per village instead of the household band");
+    auto* grids = p->add_option("--grids", opt->policy.target_grids,
+                                "Aim at this many grids per village (1-999) instead of the household band");
     p->add_option("--urban-area-km2", opt->policy.urban_area_km2, "Grid area aimed at in a community without household data")
         ->capture_default_str();
     p->add_option("--rural-area-km2", opt->policy.rural_area_km2, "... in a village without household data")->capture_default_str();
@@ -73,8 +104,8 @@ void add_partition(CLI::App& app, Registry& reg) {
     p->add_option("-j,--threads", opt->threads, "Worker threads (default: all cores)");
     p->add_option("--report", *report_file, "Write a per-village quality report (CSV: grids, households, target, band, max/min deviation)");
     p->add_flag("--dry-run", opt->dry_run, "Compute and print what would change, code by code; write nothing");
-    p->callback([&reg, opt, village, township, county, dedicated, report_file] {
-        *reg.action = [&reg, opt, village, township, county, dedicated, report_file] {
+    p->callback([&reg, opt, village, township, county, dedicated, report_file, grids] {
+        *reg.action = [&reg, opt, village, township, county, dedicated, report_file, grids] {
             const int scopes = !village->empty() + !township->empty() + !county->empty();
             if (scopes > 1) throw usage_error("give at most one of --village, --township, --county");
             opt->scope = !village->empty() ? *village : !township->empty() ? *township : *county;
@@ -85,6 +116,11 @@ void add_partition(CLI::App& app, Registry& reg) {
             need_len(*village, 12, "--village");
             need_len(*township, 9, "--township");
             need_len(*county, 6, "--county");
+            // 0 stands for "no --grids" in the policy: given, it is out of range like any other
+            if (grids->count() > 0 && opt->policy.target_grids < 1)
+                throw usage_error(fmt::format("--grids {}: grids per village must be in 1..{}",
+                                              opt->policy.target_grids, max_grid_serial));
+            opt->policy.validate();
             opt->dedicated_file = *dedicated;
             if (!report_file->empty()) check_output_path(*report_file, "--report");
             Store store(reg.globals.db, Store::Mode::must_exist);
@@ -102,12 +138,18 @@ void add_partition(CLI::App& app, Registry& reg) {
                 fmt::print("{} {} villages into {} grids in {:.1f} s ({} threads){}\n",
                            opt->dry_run ? "would partition" : "partitioned", r.villages, r.grids, r.seconds, r.threads,
                            r.dedicated ? fmt::format(", {} dedicated", r.dedicated) : "");
-                fmt::print("size policy: urban {}-{}, rural {}-{} households per grid{}\n", pol.urban_min,
-                           pol.urban_max, pol.rural_min, pol.rural_max,
-                           pol.target_grids ? fmt::format(" (target {} grids per village)", pol.target_grids) : "");
-                fmt::print("households: {} in all, {:.1f} per grid; {} of {} grids ({:.1f}%) inside their size band\n",
-                           r.households, r.grids ? double(r.households) / r.grids : 0.0, r.in_band,
-                           r.grids - r.dedicated, r.grids ? 100.0 * r.in_band / std::max(1, r.grids - r.dedicated) : 0.0);
+                fmt::print("policy: {}\n", policy_text(pol, r.per_village));
+                fmt::print("households: {} in all, {:.1f} per grid\n", r.households,
+                           r.grids ? double(r.households) / r.grids : 0.0);
+                auto share = [](std::int64_t n, std::int64_t of) { return of ? 100.0 * double(n) / double(of) : 0.0; };
+                if (pol.target_grids > 0)
+                    fmt::print("size band: none applies (fixed {} grids per village)\n", pol.target_grids);
+                if (pol.target_grids == 0 && r.household_grids)
+                    fmt::print("size band: {} of {} grids ({:.1f}%) inside their band of households per grid\n",
+                               r.household_in_band, r.household_grids, share(r.household_in_band, r.household_grids));
+                if (pol.target_grids == 0 && r.area_grids)
+                    fmt::print("size band: {} of {} area-based grids ({:.1f}%) inside their band of km² per grid\n",
+                               r.area_in_band, r.area_grids, share(r.area_in_band, r.area_grids));
                 if (r.overlap_points)
                     fmt::print("households: {} points ({} households) lie where villages overlap; each is counted "
                                "once, in the village with the lowest code\n",
@@ -116,8 +158,8 @@ void add_partition(CLI::App& app, Registry& reg) {
                     fmt::print("households: {} points ({} households) lie in no village and are in no grid\n",
                                r.outside_points, r.outside_households);
                 if (!r.deviation.empty())
-                    fmt::print("deviation from target: median {:+.1f}%, 5th pct {:+.1f}%, 95th pct {:+.1f}%, worst "
-                               "{:+.1f}% / {:+.1f}%\n",
+                    fmt::print("deviation from target households per grid: median {:+.1f}%, 5th pct {:+.1f}%, "
+                               "95th pct {:+.1f}%, worst {:+.1f}% / {:+.1f}%\n",
                                100 * quantile(r.deviation, 0.5), 100 * quantile(r.deviation, 0.05),
                                100 * quantile(r.deviation, 0.95), 100 * quantile(r.deviation, 0.0),
                                100 * quantile(r.deviation, 1.0));
@@ -140,10 +182,11 @@ void add_partition(CLI::App& app, Registry& reg) {
             if (!report_file->empty()) {
                 std::ofstream out(*report_file);
                 if (!out) throw io_error(fmt::format("{}: cannot write the report", *report_file));
-                out << "village,grids,households,target,band_min,band_max,by_area,max_deviation,min_deviation\n";
+                out << "village,grids,households,target,band_min,band_max,by_area,max_deviation,min_deviation,unit\n";
                 for (const auto& v : r.per_village)
-                    out << fmt::format("{},{},{},{:.1f},{},{},{},{:.4f},{:.4f}\n", v.village_code, v.grids, v.households,
-                                       v.target, v.band_min, v.band_max, v.by_area ? 1 : 0, v.max_dev, v.min_dev);
+                    out << fmt::format("{},{},{},{:.1f},{},{},{},{:.4f},{:.4f},{}\n", v.village_code, v.grids,
+                                       v.households, v.target, v.band_min, v.band_max, v.by_area ? 1 : 0, v.max_dev,
+                                       v.min_dev, v.by_area ? "m2" : "households");
             }
             return ok;
         };

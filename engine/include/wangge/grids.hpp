@@ -88,12 +88,13 @@ struct CodeChange {
 };
 
 struct VillageRunSummary {
-    std::string village_code;
+    std::string village_code, village_name;
+    bool urban = false;  ///< community (社区/居委会) rather than village
     int grids = 0;
     std::int64_t households = 0;
     double target = 0;
-    int band_min = 0, band_max = 0;
-    bool by_area = false;
+    int band_min = 0, band_max = 0;    ///< households per grid, or m² when by_area
+    bool by_area = false;              ///< no household data: target and band in m²
     double max_dev = 0, min_dev = 0;   ///< (households - target)/target of the heaviest / lightest grid
 };
 
@@ -102,6 +103,9 @@ struct PartitionReport {
     int kept = 0, reshaped = 0, added = 0, retired = 0;
     std::int64_t households = 0;
     std::int64_t in_band = 0;              ///< grids inside their village's size band
+    /// Base grids of villages sized by households / by area (no household data), and
+    /// of those the ones inside their band.
+    std::int64_t household_grids = 0, household_in_band = 0, area_grids = 0, area_in_band = 0;
     std::vector<double> compactness;       ///< per grid
     std::vector<double> deviation;         ///< per grid (households - target)/target (household villages only)
     /// In villages crossed by barriers: grid edges inside villages, the part of them

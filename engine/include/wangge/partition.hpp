@@ -32,6 +32,10 @@
 
 namespace wangge {
 
+/// Grids one village can have: the serial of the unified grid code has 3 digits,
+/// 001-999, and a serial is never given twice (docs/codes.md).
+inline constexpr int max_grid_serial = 999;
+
 /// Households per grid, as settings (defaults from common local practice: 300-500
 /// in urban communities, 100-300 in rural villages; no national text fixes them).
 struct SizePolicy {
@@ -40,9 +44,28 @@ struct SizePolicy {
     int target_grids = 0;            ///< > 0: this many grids per village instead of the household band
     double urban_area_km2 = 0.25;    ///< grid area target when a village has no household data
     double rural_area_km2 = 2.0;
-    /// Throws usage_error when a band is empty (min > max) or a value is not positive.
+    /// Accepted ranges of the settings (usage_error past them, naming the option).
+    static constexpr int max_households = 100000;  ///< per grid, min and max
+    static constexpr double min_area_km2 = 0.001, max_area_km2 = 1000;
+    /// Throws usage_error naming the option when a value is out of its range or a band
+    /// is empty (min > max).
     void validate() const;
 };
+
+/// The size rule one village gets from its totals alone, before any partitioning:
+/// households per grid and the band around it, or m² when the village has no household
+/// data, or a fixed count (--grids); and how many grids the rule gives.
+struct SizeRule {
+    bool by_area = false;                           ///< no household data: target and band in m²
+    bool fixed = false;                             ///< policy.target_grids: band 0.5-1.5 of weight / N
+    double weight = 0;                              ///< households, or m² when by_area
+    double target = 0, band_min = 0, band_max = 0;  ///< per grid: households, or m² when by_area
+    std::int64_t grids = 0;                         ///< grids the rule gives for the whole weight (not capped at 999)
+};
+SizeRule size_rule(const SizePolicy& policy, bool urban, bool by_area, double weight);
+
+/// Area of a village outline (WKB, EPSG:4490) in m², measured as partition_village does.
+double outline_area_m2(geos::Context& g, const std::vector<unsigned char>& wkb);
 
 struct HouseholdPoint {
     double lon = 0, lat = 0;

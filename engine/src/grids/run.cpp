@@ -133,8 +133,11 @@ VillageOutcome process(const VillageJob& job, const PartitionOptions& opt, geos:
             if (!same_shape)
                 out.lineage.push_back({o.code, o.code, "reshaped", shared[i][static_cast<std::size_t>(match_new[i])] * to_m2});
         } else {
-            if (++next_serial > 999)
-                throw input_error(fmt::format("village {}: more than 999 grid serials would be used", job.input.code));
+            if (++next_serial > max_grid_serial)
+                throw input_error(
+                    fmt::format("the partition gives {} grids, and only {} of the village's {} grid "
+                                "serials are left (--grids N sets fewer)",
+                                ng.size(), max_grid_serial - job.max_serial, max_grid_serial));
             n.serial = next_serial;
             n.code = make_grid_code(job.input.code, n.serial);
             std::vector<std::pair<double, std::size_t>> parents;
@@ -166,6 +169,117 @@ VillageOutcome process(const VillageJob& job, const PartitionOptions& opt, geos:
         out.lineage.push_back({job.old[j].code, "", "retired", 0});
     }
     return out;
+}
+
+/// "village CODE (NAME): what", naming the village once: messages of the partition
+/// itself may name it already.
+std::string with_village(const VillageInput& v, std::string_view what) {
+    std::string head = "village " + v.code;
+    if (what.starts_with(head + ":")) what.remove_prefix(head.size() + 1);
+    while (what.starts_with(" ")) what.remove_prefix(1);
+    if (!v.name.empty()) head += " (" + v.name + ")";
+    return fmt::format("{}: {}", head, what);
+}
+
+std::string thousands(std::int64_t n) {
+    std::string digits = std::to_string(n < 0 ? -n : n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return n < 0 ? "-" + out : out;
+}
+
+/// Refuse a village whose policy gives more grids than its serials allow (docs/codes.md:
+/// 3 digits, never given twice), from the totals alone and before any partitioning:
+/// naming the village, the grids the policy gives, the limit, and the option that changes it.
+void check_serial_limits(const std::vector<VillageJob>& jobs, const SizePolicy& policy) {
+    auto& g = geos::Context::local();
+    std::vector<std::string> over;
+    std::string first;
+    for (const auto& j : jobs) {
+        std::int64_t households = 0;
+        for (const auto& p : j.input.households) households += p.households;
+        const bool by_area = households == 0;
+        const double weight = by_area ? outline_area_m2(g, j.input.wkb) : double(households);
+        const SizeRule rule = size_rule(policy, j.input.urban, by_area, weight);
+        // dedicated areas inside the village are grids of their own, with serials too
+        std::int64_t dedicated = 0;
+        if (!j.input.dedicated.empty()) {
+            auto village = g.from_wkb(j.input.wkb.data(), j.input.wkb.size());
+            for (const auto& d : j.input.dedicated) {
+                auto dg = g.from_wkb(d.wkb.data(), d.wkb.size());
+                dedicated += GEOSRelatePattern_r(g.handle(), village.get(), dg.get(), "T********") == 1;
+            }
+        }
+        // serials left: never used ones, plus those of current grids, which a grid may keep
+        const std::int64_t current = static_cast<std::int64_t>(j.old.size());
+        const std::int64_t left = max_grid_serial - j.max_serial + current;
+        if (rule.grids + dedicated <= left) continue;
+        over.push_back(j.input.code);
+        if (over.size() > 1) continue;
+        const std::int64_t base_left = left - dedicated;
+        const std::string also = dedicated ? fmt::format(", and {} dedicated", dedicated) : std::string();
+        std::string count;
+        if (rule.fixed)
+            count = fmt::format("{} grids ({} by --grids{})", thousands(rule.grids + dedicated), rule.grids, also);
+        else if (rule.by_area)
+            count = fmt::format("{} grids at {:g} km² per grid (area-based: no household data; {} km²{})",
+                                thousands(rule.grids + dedicated), rule.target / 1e6,
+                                thousands(std::llround(rule.weight / 1e6)), also);
+        else
+            count = fmt::format("{} grids at {:g} households per grid ({} households, band {:g}–{:g}{})",
+                                thousands(rule.grids + dedicated), rule.target, thousands(households), rule.band_min,
+                                rule.band_max, also);
+        const std::string limit = j.max_serial == current
+                                      ? fmt::format("at most {} grid serials per village", max_grid_serial)
+                                      : fmt::format(
+                                            "at most {} grids: {} of the village's {} grid serials are used already "
+                                            "({} by its current grids, which they may keep)",
+                                            left, j.max_serial, max_grid_serial, current);
+        std::string remedy;
+        if (base_left < 1) {
+            remedy = "no serial is left for a new grid";
+        } else if (rule.fixed) {
+            remedy = fmt::format("partition with --grids N, N ≤ {}", base_left);
+        } else if (rule.by_area) {
+            const char* opt = j.input.urban ? "--urban-area-km2" : "--rural-area-km2";
+            SizePolicy p = policy;
+            double& km2 = j.input.urban ? p.urban_area_km2 : p.rural_area_km2;
+            km2 = std::floor(weight / 1e6 / (double(base_left) + 0.5) * 100) / 100;
+            while (size_rule(p, j.input.urban, true, weight).grids > base_left) km2 += 0.01;
+            remedy = fmt::format("raise {} (≥ {:.2f} gives ≤ {} grids) or partition with --grids N, N ≤ {}", opt, km2,
+                                 base_left, base_left);
+        } else {
+            const char* opts = j.input.urban ? "--urban-min/--urban-max" : "--rural-min/--rural-max";
+            SizePolicy p = policy;
+            int& lo = j.input.urban ? p.urban_min : p.rural_min;
+            int& hi = j.input.urban ? p.urban_max : p.rural_max;
+            const int lo0 = lo, hi0 = hi;
+            double f = double(rule.grids) / double(base_left);
+            for (int step = 0; step < 1000; ++step, f *= 1.01) {
+                lo = static_cast<int>(std::ceil(lo0 * f));
+                hi = static_cast<int>(std::ceil(hi0 * f));
+                if (size_rule(p, j.input.urban, false, weight).grids <= base_left) break;
+            }
+            if (hi <= SizePolicy::max_households)
+                remedy = fmt::format(
+                    "raise the band {} (e.g. {} {} {} {} gives ≤ {} grids) or partition with --grids N, N ≤ {}", opts,
+                    j.input.urban ? "--urban-min" : "--rural-min", lo, j.input.urban ? "--urban-max" : "--rural-max",
+                    hi, base_left, base_left);
+            else
+                remedy = fmt::format("partition with --grids N, N ≤ {}", base_left);
+        }
+        first = with_village(j.input, fmt::format("{}; {} — {}", count, limit, remedy));
+    }
+    if (over.empty()) return;
+    if (over.size() > 1) {
+        std::string more;
+        for (std::size_t i = 1; i < over.size() && i <= 5; ++i) more += (i > 1 ? ", " : "") + over[i];
+        first += fmt::format(" (and {} more villages over the limit: {}{})", over.size() - 1, more,
+                             over.size() > 6 ? ", ..." : "");
+    }
+    throw input_error(first);
 }
 
 std::string scope_where(const std::string& scope) {
@@ -292,6 +406,7 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
             maxs.reset();
         }
     }
+    check_serial_limits(jobs, opt.policy);
     pause_point("partition:inputs-read");
 
     // --- partition in parallel; the calling thread works too and reports progress
@@ -322,10 +437,10 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
         if (!errors[i]) continue;
         try {
             std::rethrow_exception(errors[i]);
-        } catch (const error& e) {
-            throw geometry_error(fmt::format("village {}: {}", jobs[i].input.code, e.what()));
+        } catch (const input_error& e) {
+            throw input_error(with_village(jobs[i].input, e.what()));
         } catch (const std::exception& e) {
-            throw geometry_error(fmt::format("village {}: {}", jobs[i].input.code, e.what()));
+            throw geometry_error(with_village(jobs[i].input, e.what()));
         }
     }
 
@@ -343,6 +458,8 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
         const auto& p = o.partition;
         VillageRunSummary vs;
         vs.village_code = p.village_code;
+        vs.village_name = jobs[i].input.name;
+        vs.urban = jobs[i].input.urban;
         vs.grids = static_cast<int>(p.grids.size());
         vs.households = p.households;
         vs.target = p.target;
@@ -361,7 +478,10 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
                 mn = std::min(mn, dev);
                 if (!p.by_area) rep.deviation.push_back(dev);
                 // a village below the minimum is one grid by policy: that one is in band
-                if ((w >= p.band_min && w <= p.band_max) || (p.grids.size() == 1 && w < p.band_min)) ++rep.in_band;
+                const bool in_band = (w >= p.band_min && w <= p.band_max) || (p.grids.size() == 1 && w < p.band_min);
+                rep.in_band += in_band;
+                (p.by_area ? rep.area_grids : rep.household_grids) += 1;
+                (p.by_area ? rep.area_in_band : rep.household_in_band) += in_band;
             }
             if (ng.lineage == "unchanged") ++rep.kept;
             else if (ng.lineage == "reshaped") ++rep.reshaped;

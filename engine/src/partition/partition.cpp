@@ -16,15 +16,23 @@
 namespace wangge {
 
 void SizePolicy::validate() const {
-    if (urban_min <= 0 || rural_min <= 0) throw usage_error("size policy: minimum households per grid must be > 0");
-    if (urban_min > urban_max)
-        throw usage_error(fmt::format("size policy: urban minimum {} is above the maximum {}", urban_min, urban_max));
-    if (rural_min > rural_max)
-        throw usage_error(fmt::format("size policy: rural minimum {} is above the maximum {}", rural_min, rural_max));
-    if (target_grids < 0 || target_grids > 999)
-        throw usage_error(fmt::format("size policy: target grid count {} is not in 1..999", target_grids));
-    if (!(urban_area_km2 > 0) || !(rural_area_km2 > 0))
-        throw usage_error("size policy: grid area targets must be > 0");
+    auto band = [](int min, int max, const char* min_opt, const char* max_opt, const char* what) {
+        for (const auto& [v, opt] : {std::pair(min, min_opt), std::pair(max, max_opt)})
+            if (v < 1 || v > max_households)
+                throw usage_error(fmt::format("{} {}: households per grid must be in 1..{}", opt, v, max_households));
+        if (min > max)
+            throw usage_error(fmt::format("{} {} / {} {}: {} minimum {} is above the maximum {} households per grid",
+                                          min_opt, min, max_opt, max, what, min, max));
+    };
+    band(urban_min, urban_max, "--urban-min", "--urban-max", "urban");
+    band(rural_min, rural_max, "--rural-min", "--rural-max", "rural");
+    if (target_grids < 0 || target_grids > max_grid_serial)
+        throw usage_error(fmt::format("--grids {}: grids per village must be in 1..{}", target_grids, max_grid_serial));
+    for (const auto& [v, opt] :
+         {std::pair(urban_area_km2, "--urban-area-km2"), std::pair(rural_area_km2, "--rural-area-km2")})
+        if (!(v >= min_area_km2 && v <= max_area_km2))
+            throw usage_error(
+                fmt::format("{} {:g}: km² per grid must be in {:g}..{:g}", opt, v, min_area_km2, max_area_km2));
 }
 
 bool is_urban_community(const std::string& code, const std::string& name) {
@@ -337,12 +345,18 @@ int leaf_of(const std::vector<Node>& tree, double x, double y) {
     return tree[n].leaf;
 }
 
-int choose_k(double w, double min, double max, double target) {
-    if (w < min) return 1;
-    int k = static_cast<int>(std::lround(w / target));
-    const int lo = static_cast<int>(std::ceil(w / max)), hi = static_cast<int>(std::floor(w / min));
+/// Grids for weight `w` under a band: w / target rounded, inside [w/max, w/min]
+/// when that holds a whole number; not capped.
+std::int64_t grids_for(double w, double min, double max, double target) {
+    if (!(w >= min) || !(target > 0)) return 1;
+    auto k = static_cast<std::int64_t>(std::llround(w / target));
+    const auto lo = static_cast<std::int64_t>(std::ceil(w / max)), hi = static_cast<std::int64_t>(std::floor(w / min));
     if (lo <= hi) k = std::clamp(k, lo, hi);
-    return std::clamp(k, 1, 999);
+    return std::max<std::int64_t>(k, 1);
+}
+
+int choose_k(double w, double min, double max, double target) {
+    return static_cast<int>(std::min<std::int64_t>(grids_for(w, min, max, target), max_grid_serial));
 }
 
 // ---------------------------------------------------------------- regions
@@ -468,6 +482,45 @@ void merge_light(std::vector<Region>& regions, std::vector<int>& item_region, co
 
 } // namespace
 
+SizeRule size_rule(const SizePolicy& policy, bool urban, bool by_area, double weight) {
+    SizeRule r;
+    r.by_area = by_area;
+    r.fixed = policy.target_grids > 0;
+    r.weight = weight;
+    if (r.fixed) {
+        r.target = weight / policy.target_grids;
+        r.band_min = 0.5 * r.target;
+        r.band_max = 1.5 * r.target;
+        r.grids = policy.target_grids;
+        return r;
+    }
+    if (by_area) {
+        r.target = (urban ? policy.urban_area_km2 : policy.rural_area_km2) * 1e6;
+        r.band_min = 0.5 * r.target;
+        r.band_max = 1.5 * r.target;
+    } else {
+        r.band_min = urban ? policy.urban_min : policy.rural_min;
+        r.band_max = urban ? policy.urban_max : policy.rural_max;
+        r.target = 0.5 * (r.band_min + r.band_max);
+    }
+    r.grids = grids_for(weight, r.band_min, r.band_max, r.target);
+    return r;
+}
+
+namespace {
+
+double to_m2_of(const Envelope& e) {
+    return metres_per_degree * std::cos((e.miny + e.maxy) * 0.5 * M_PI / 180.0) * metres_per_degree;
+}
+
+}  // namespace
+
+double outline_area_m2(geos::Context& g, const std::vector<unsigned char>& wkb) {
+    auto village = g.polygonal_parts(g.from_wkb(wkb.data(), wkb.size()).get());
+    if (g.is_empty(village.get())) return 0;
+    return g.area(village.get()) * to_m2_of(envelope(g, village.get()));
+}
+
 VillagePartition partition_village(const VillageInput& in, const SizePolicy& policy, geos::Context& g) {
     policy.validate();
     VillagePartition out;
@@ -570,21 +623,8 @@ VillagePartition partition_village(const VillageInput& in, const SizePolicy& pol
             for (int i : b.points) b.weight += double(pts[i].households);
         if (b.dedicated < 0) base_weight += b.weight;
     }
-    double bmin, bmax, target;
-    if (out.by_area) {
-        target = (in.urban ? policy.urban_area_km2 : policy.rural_area_km2) * 1e6;
-        if (policy.target_grids > 0) target = base_weight / policy.target_grids;
-        bmin = 0.5 * target;
-        bmax = 1.5 * target;
-    } else if (policy.target_grids > 0) {
-        target = base_weight / policy.target_grids;
-        bmin = 0.5 * target;
-        bmax = 1.5 * target;
-    } else {
-        bmin = in.urban ? policy.urban_min : policy.rural_min;
-        bmax = in.urban ? policy.urban_max : policy.rural_max;
-        target = 0.5 * (bmin + bmax);
-    }
+    const SizeRule rule = size_rule(policy, in.urban, out.by_area, base_weight);
+    const double bmin = rule.band_min, bmax = rule.band_max, target = rule.target;
     out.band_min = static_cast<int>(std::lround(bmin));
     out.band_max = static_cast<int>(std::lround(bmax));
     out.target = target;
