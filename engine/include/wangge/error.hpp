@@ -28,6 +28,13 @@ public:
     using error::error;
 };
 
+/// Another process holds the store's write lock and did not let go within the wait
+/// (--wait). The message names that process's command when it is recorded.
+class busy_error : public store_error {
+public:
+    using store_error::store_error;
+};
+
 /// Input data is wrong: bad code, invalid geometry, missing CRS, bad encoding...
 /// Nothing was written when this is thrown.
 class input_error : public error {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,28 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace wangge {
+
+/// Remove the store file at `path` and its -wal, -shm, -journal and .writer side
+/// files (no error if absent).
+void remove_store_files(const std::filesystem::path& path) noexcept;
+
+/// Run `command` (which opens the store at `path` and returns an exit code); if the
+/// store did not exist before and the command throws or returns non-zero, remove
+/// the store it created, so a failed first command leaves no empty store behind.
+template <class Command>
+int with_store_removed_on_failure(const std::filesystem::path& path, Command&& command) {
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(path, ec);
+    int rc = 0;
+    try {
+        rc = command();
+    } catch (...) {
+        if (!existed) remove_store_files(path);
+        throw;
+    }
+    if (rc != 0 && !existed) remove_store_files(path);
+    return rc;
+}
 
 /// SRID of every geometry in the store: CGCS2000 geographic 2D.
 inline constexpr int store_srid = 4490;
@@ -91,7 +114,26 @@ public:
     /// How long a store opened from now on waits for another connection's write
     /// lock before failing (default 10 s). For the CLI's `--wait SECONDS`.
     static void set_wait(double seconds);
-    [[noreturn]] void fail(std::string_view what) const;
+    /// Called (at most once per Store) when its write lock is held by another
+    /// process and it starts waiting, with one line saying who writes and how long
+    /// it waits. The library never prints: the CLI gives a function that does.
+    static void set_wait_notice(std::function<void(const std::string&)> notice);
+    /// The command recorded in the sidecar file STORE.writer while this process
+    /// holds the write lock, for the messages of processes waiting for it (default:
+    /// the process's own command line, where the system says it).
+    static void set_writer_command(std::string command);
+    /// Add the SQL text to store failure messages (for --verbose).
+    static void set_verbose(bool on);
+    /// Who holds the write lock of the store at `path`, from its sidecar file:
+    /// "pid P: `COMMAND` since HH:MM:SS", or empty if none is recorded or the
+    /// recorded process is gone.
+    static std::string current_writer(const std::filesystem::path& path);
+
+    /// Throw a store_error naming the store, the operation in words (from `sql`,
+    /// e.g. "updating grids") and the reason in words (never SQLite's own text,
+    /// except under set_verbose). `code` is SQLite's result code.
+    [[noreturn]] void fail(std::string_view sql, int code) const;
+    [[noreturn]] void fail(std::string_view sql) const;
 
     /// RAII transaction: rolls back unless commit() is called. Not nestable.
     class Transaction {
@@ -110,6 +152,9 @@ public:
     bool read_only() const noexcept { return read_only_; }
 
 private:
+    static int on_busy(void* store, int count);
+    void write_writer_file();
+    void remove_writer_file() noexcept;
     void open_read_only();
     void check_readable_version();
     void migrate();
@@ -119,6 +164,9 @@ private:
     sqlite3* db_ = nullptr;
     void* spatialite_cache_ = nullptr;
     bool read_only_ = false;
+    bool wait_noticed_ = false;
+    bool wrote_writer_file_ = false;
+    std::int64_t busy_since_ms_ = 0;
     static int wait_ms_;
 };
 

@@ -5,14 +5,21 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 // spatialite.h needs sqlite3.h first
+#include <signal.h>
 #include <spatialite.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <ctime>
 #include <fstream>
+#include <thread>
 
 #include "store/migrations.hpp"
+#include "wangge/testpoint.hpp"
 
 namespace wangge {
 
@@ -40,14 +47,131 @@ bool may_write_beside(const std::filesystem::path& path) {
     return ::access(path.c_str(), W_OK) == 0 && ::access(dir.c_str(), W_OK) == 0;
 }
 
-}  // namespace
+std::function<void(const std::string&)>& wait_notice() {
+    static std::function<void(const std::string&)> fn;
+    return fn;
+}
+
+std::string& writer_command() {
+    static std::string cmd = [] {
+        // the process's own command line, arguments joined by spaces
+        std::ifstream in("/proc/self/cmdline", std::ios::binary);
+        std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        while (!raw.empty() && raw.back() == '\0') raw.pop_back();
+        std::replace(raw.begin(), raw.end(), '\0', ' ');
+        if (const auto slash = raw.find_last_of('/', raw.find(' ')); slash != std::string::npos)
+            raw.erase(0, slash + 1);
+        return raw.substr(0, 200);
+    }();
+    return cmd;
+}
+
+bool verbose_sql = false;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+std::filesystem::path writer_file(const std::filesystem::path& store) {
+    return std::filesystem::path(store.string() + ".writer");
+}
+
+/// The first word of `sql` in lower case, and the table name after `after` (a
+/// keyword in lower case) if there is one.
+std::string lower_copy(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string table_after(const std::string& sql_lower, std::string_view keyword) {
+    auto at = sql_lower.find(keyword);
+    if (at == std::string::npos) return {};
+    at += keyword.size();
+    while (at < sql_lower.size() && std::isspace(static_cast<unsigned char>(sql_lower[at]))) ++at;
+    std::size_t end = at;
+    while (end < sql_lower.size() &&
+           (std::isalnum(static_cast<unsigned char>(sql_lower[end])) || sql_lower[end] == '_'))
+        ++end;
+    return sql_lower.substr(at, end - at);
+}
+
+/// What a statement does, in words: "reading grids", "adding to events"...
+std::string operation_of(std::string_view sql) {
+    std::size_t i = 0;
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    const std::string l = lower_copy(sql.substr(i));
+    const auto starts = [&](std::string_view w) { return l.rfind(w, 0) == 0; };
+    const auto with_table = [](std::string verb, const std::string& table) {
+        return table.empty() ? verb + " the store" : verb + " " + table;
+    };
+    if (starts("select") || starts("with")) return with_table("reading", table_after(l, " from "));
+    if (starts("insert") || starts("replace")) return with_table("adding to", table_after(l, "into "));
+    if (starts("update")) return with_table("updating", table_after(l, "update "));
+    if (starts("delete")) return with_table("deleting from", table_after(l, "from "));
+    if (starts("begin")) return "starting to write";
+    if (starts("commit") || starts("end")) return "saving the changes";
+    if (starts("rollback")) return "undoing the changes";
+    if (starts("create") || starts("drop") || starts("alter")) return "changing the store's schema";
+    if (starts("pragma")) return "setting up the store";
+    if (starts("binding")) return "preparing a value to write";
+    return "working on the store";
+}
+
+/// Why SQLite failed, in words, from its result code (and, for a duplicate, the
+/// column SQLite names).
+std::string reason_of(int code, std::string_view sqlite_message) {
+    switch (code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return "another process is writing it";
+        case SQLITE_READONLY:
+            return "it cannot be written here (no permission to write the file or its directory)";
+        case SQLITE_CORRUPT:
+            return "the store file is damaged";
+        case SQLITE_NOTADB:
+            return "not a wangge store: not a database file";
+        case SQLITE_FULL:
+            return "the disk is full";
+        case SQLITE_IOERR:
+            return "the file cannot be read or written (input/output error)";
+        case SQLITE_CANTOPEN:
+            return "the file cannot be opened";
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+            return "permission denied";
+        case SQLITE_NOMEM:
+            return "out of memory";
+        case SQLITE_INTERRUPT:
+            return "interrupted";
+        case SQLITE_TOOBIG:
+            return "a value is too large for the store";
+        case SQLITE_CONSTRAINT: {
+            // "UNIQUE constraint failed: grids.code" -> grids.code
+            const auto colon = sqlite_message.rfind(": ");
+            const std::string what =
+                colon == std::string_view::npos ? std::string() : std::string(sqlite_message.substr(colon + 2));
+            if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+                return fmt::format("a record with the same {} is already in the store", what.empty() ? "key" : what);
+            if (code == SQLITE_CONSTRAINT_FOREIGNKEY) return "it refers to a record that is not in the store";
+            if (code == SQLITE_CONSTRAINT_NOTNULL)
+                return fmt::format("{} would be left empty", what.empty() ? "a value" : what);
+            return "the change contradicts what the store holds";
+        }
+        default:
+            return "the store's contents are not what this wangge expects (is it a wangge store of this version?)";
+    }
+}
+
+} // namespace
 
 // ---------------------------------------------------------------- Statement
 
 Statement::Statement(Store& store, std::string_view sql) : store_(&store) {
     if (sqlite3_prepare_v2(store.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
         SQLITE_OK)
-        store.fail(fmt::format("preparing '{}'", sql.substr(0, 80)));
+        store.fail(sql);
 }
 
 Statement::Statement(Statement&& o) noexcept : store_(o.store_), stmt_(o.stmt_) {
@@ -95,7 +219,7 @@ bool Statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    store_->fail(fmt::format("running '{}'", std::string_view(sqlite3_sql(stmt_)).substr(0, 80)));
+    store_->fail(sqlite3_sql(stmt_), rc);
 }
 
 void Statement::run() {
@@ -130,6 +254,12 @@ std::vector<unsigned char> Statement::blob(int c) const {
 
 // -------------------------------------------------------------------- Store
 
+void remove_store_files(const std::filesystem::path& path) noexcept {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".writer"})
+        std::filesystem::remove(std::filesystem::path(path.string() + suffix), ec);
+}
+
 Store::Store(const std::filesystem::path& path, Mode mode) : path_(path), read_only_(mode == Mode::read_only) {
     if (read_only_) {
         open_read_only();
@@ -146,7 +276,7 @@ Store::Store(const std::filesystem::path& path, Mode mode) : path_(path), read_o
         db_ = nullptr;
         throw store_error(fmt::format("{}: cannot open store: {}", path.string(), msg));
     }
-    sqlite3_busy_timeout(db_, wait_ms_);
+    sqlite3_busy_handler(db_, &Store::on_busy, this);
     spatialite_cache_ = spatialite_alloc_connection();
     spatialite_init_ex(db_, spatialite_cache_, 0);
     try {
@@ -156,6 +286,7 @@ Store::Store(const std::filesystem::path& path, Mode mode) : path_(path), read_o
         migrate();
     } catch (const store_error& e) {
         close();
+        if (std::string_view(e.what()).rfind(path.string() + ": ", 0) == 0) throw;
         throw store_error(fmt::format("{}: {}", path.string(), e.what()));
     }
 }
@@ -201,7 +332,7 @@ void Store::open_read_only() {
             close();
             throw store_error(fmt::format("{}: cannot open the store: {}", name, msg));
         }
-        sqlite3_busy_timeout(db_, wait_ms_);
+        sqlite3_busy_handler(db_, &Store::on_busy, this);
         // Refuse files that are not databases before anything else reads them.
         return sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
     };
@@ -223,6 +354,7 @@ void Store::open_read_only() {
         check_readable_version();
     } catch (const store_error& e) {
         close();
+        if (std::string_view(e.what()).rfind(name + ": ", 0) == 0) throw;
         throw store_error(fmt::format("{}: {}", name, e.what()));
     }
 }
@@ -255,18 +387,35 @@ void Store::close() noexcept {
     }
 }
 
-void Store::fail(std::string_view what) const {
-    throw store_error(fmt::format("store error {}: {}", what, sqlite3_errmsg(db_)));
+void Store::fail(std::string_view sql) const {
+    fail(sql, db_ ? sqlite3_extended_errcode(db_) : SQLITE_ERROR);
+}
+
+void Store::fail(std::string_view sql, int code) const {
+    const std::string message = db_ ? sqlite3_errmsg(db_) : "";
+    std::string reason = reason_of(code, message);
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) {
+        const std::string who = current_writer(path_);
+        reason = fmt::format(
+            "another {} is writing it{}; gave up after waiting {:g} s (give --wait SECONDS to wait "
+            "longer)",
+            who.empty() ? "process" : "wangge process", who.empty() ? "" : " (" + who + ")", wait_ms_ / 1000.0);
+        if (verbose_sql) reason += fmt::format(" [{}: {}]", message, sql.substr(0, 200));
+        throw busy_error(fmt::format("{}: cannot write the store: {}", path_.string(), reason));
+    }
+    if ((code & 0xff) == SQLITE_CONSTRAINT &&
+        (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY))
+        reason += " (did another wangge process write the same records at the same time? run the command again)";
+    if (verbose_sql) reason += fmt::format(" [{}: {}]", message, sql.substr(0, 200));
+    throw store_error(fmt::format("{}: {}: {}", path_.string(), operation_of(sql), reason));
 }
 
 void Store::exec(std::string_view sql) {
     std::string s(sql);
     char* err = nullptr;
-    if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = err ? err : sqlite3_errmsg(db_);
-        sqlite3_free(err);
-        throw store_error(fmt::format("store error: {} (in '{}')", msg, sql.substr(0, 120)));
-    }
+    const int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) fail(sql, sqlite3_extended_errcode(db_));
 }
 
 std::optional<std::string> Store::query_text(std::string_view sql) {
@@ -310,6 +459,92 @@ void Store::migrate() {
 
 int Store::wait_ms_ = 10000;
 
+void Store::set_wait_notice(std::function<void(const std::string&)> notice) {
+    wait_notice() = std::move(notice);
+}
+
+void Store::set_writer_command(std::string command) {
+    writer_command() = std::move(command);
+}
+
+void Store::set_verbose(bool on) {
+    verbose_sql = on;
+}
+
+// The sidecar file STORE.writer says who holds the write lock: "pid", "since"
+// (seconds since the epoch) and "command" lines. The writer makes it right after
+// BEGIN IMMEDIATE succeeds (so only the lock holder writes it; by a rename, so a
+// reader never sees half a file) and removes it when its transaction ends. A
+// row in the store could not do this: other connections see a row only after
+// the commit. A file left by a killed writer names a process that is gone and is
+// ignored (and replaced by the next writer).
+std::string Store::current_writer(const std::filesystem::path& path) {
+    std::ifstream in(writer_file(path));
+    if (!in) return {};
+    long pid = 0;
+    std::time_t since = 0;
+    std::string command, line;
+    while (std::getline(in, line)) {
+        if (line.rfind("pid ", 0) == 0)
+            pid = std::atol(line.c_str() + 4);
+        else if (line.rfind("since ", 0) == 0)
+            since = static_cast<std::time_t>(std::atoll(line.c_str() + 6));
+        else if (line.rfind("command ", 0) == 0)
+            command = line.substr(8);
+    }
+    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) return {};
+    std::tm tm{};
+    localtime_r(&since, &tm);
+    return fmt::format("pid {}: `{}` since {:02d}:{:02d}:{:02d}", pid, command.empty() ? "?" : command, tm.tm_hour,
+                       tm.tm_min, tm.tm_sec);
+}
+
+void Store::write_writer_file() {
+    if (path_.empty() || path_.string() == ":memory:") return;
+    const auto target = writer_file(path_);
+    const auto tmp = std::filesystem::path(target.string() + fmt::format(".{}", ::getpid()));
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        if (!out) return;  // a read-only directory: nobody else can write here either
+        out << "pid " << ::getpid() << "\nsince " << std::time(nullptr) << "\ncommand " << writer_command() << "\n";
+        if (!out) return;
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, target, ec);
+    if (ec)
+        std::filesystem::remove(tmp, ec);
+    else
+        wrote_writer_file_ = true;
+}
+
+void Store::remove_writer_file() noexcept {
+    if (!wrote_writer_file_) return;
+    wrote_writer_file_ = false;
+    std::error_code ec;
+    std::filesystem::remove(writer_file(path_), ec);
+}
+
+// Waiting for another writer: SQLite calls this while the lock is busy. The first
+// call of a wait tells the CLI (once per Store) who writes and for how long we
+// wait; then we sleep in short steps until --wait is used up.
+int Store::on_busy(void* p, int count) {
+    auto* self = static_cast<Store*>(p);
+    const std::int64_t now = now_ms();
+    if (count == 0) self->busy_since_ms_ = now;
+    const std::int64_t left = wait_ms_ - (now - self->busy_since_ms_);
+    if (left <= 0) return 0;
+    if (!self->wait_noticed_ && wait_notice()) {
+        self->wait_noticed_ = true;
+        const std::string who = current_writer(self->path_);
+        wait_notice()(fmt::format("waiting for another {} writing {}{} — up to {:g} s (--wait)",
+                                  who.empty() ? "process" : "wangge process", self->path_.string(),
+                                  who.empty() ? "" : " (" + who + ")", wait_ms_ / 1000.0));
+    }
+    const std::int64_t step = std::min<std::int64_t>({left, count < 10 ? 10 : 100});
+    std::this_thread::sleep_for(std::chrono::milliseconds(step));
+    return 1;
+}
+
 void Store::set_wait(double seconds) {
     if (!(seconds >= 0) || seconds > 86400) throw usage_error(fmt::format("--wait {}: give seconds between 0 and 86400", seconds));
     wait_ms_ = static_cast<int>(seconds * 1000);
@@ -322,15 +557,19 @@ Store::Transaction::Transaction(Store& store) : store_(store) {
         throw store_error(
             fmt::format("{}: opened for reading only, so nothing can be written", store_.path().string()));
     store_.exec("BEGIN IMMEDIATE");
+    store_.write_writer_file();
+    pause_point("store:writing");
 }
 
 Store::Transaction::~Transaction() {
     if (!done_) sqlite3_exec(store_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    store_.remove_writer_file();
 }
 
 void Store::Transaction::commit() {
     store_.exec("COMMIT");
     done_ = true;
+    store_.remove_writer_file();
 }
 
 } // namespace wangge
