@@ -17,6 +17,17 @@
 //    id / format rules); a Shapefile with neither is scanned and read as UTF-8 if
 //    every value is valid UTF-8, else as GB18030 (GBK). Text is always UTF-8 here.
 //  * Field lookup by name, case-insensitively.
+//  * A damaged file is refused whole (input_error): a Shapefile whose .shp, .shx
+//    and .dbf disagree on how many records they hold is truncated; an error GDAL
+//    reports while reading ends the read with its message. No --skip-invalid
+//    lets a broken file through.
+//  * Size: a feature with more than max_vertices vertices, or more than max_parts
+//    parts and rings, has a geometry_error naming the count (an importer rejects
+//    it), so one hostile feature cannot make later steps take minutes and GBs.
+//  * GDAL's own messages never reach stderr: one handler, installed by the first
+//    VectorSource (or install_gdal_message_handler()), keeps them per thread; a
+//    source turns the errors into its exceptions and its warnings into
+//    warnings(), each message once with how many times it came.
 #pragma once
 
 #include <cstdint>
@@ -30,12 +41,28 @@ namespace wangge {
 
 class Store;
 
+/// Default limits of one feature's geometry (see SourceOptions).
+inline constexpr std::int64_t default_max_vertices = 200000;
+inline constexpr std::int64_t default_max_parts = 10000;
+
+/// Install the process's one GDAL message handler (idempotent): GDAL's messages
+/// are kept for the calling thread instead of being printed.
+void install_gdal_message_handler();
+/// GDAL's messages of this thread since the last call: errors ("ERROR" level and
+/// worse) and warnings, each as GDAL wrote it. Debug messages are dropped.
+struct GdalMessages {
+    std::vector<std::string> errors, warnings;
+};
+GdalMessages take_gdal_messages();
+
 struct SourceOptions {
     std::filesystem::path file;
     std::string layer;      ///< layer name; empty: the first (only) layer
     std::string s_srs;      ///< override the source CRS (EPSG:4549, a .prj path, WKT, PROJ string)
     std::string encoding;   ///< override the text encoding (GBK, GB18030, UTF-8, CP936...)
     bool allow_ballpark = false;  ///< accept a ballpark / unknown / worse than 1 m datum transformation, warning
+    std::int64_t max_vertices = default_max_vertices;  ///< vertices of one feature's geometry, at most
+    std::int64_t max_parts = default_max_parts;        ///< parts and rings of one feature's geometry, at most
 };
 
 /// The coordinate operation a source is read with, recorded with each import.
@@ -84,11 +111,17 @@ public:
     const std::string& encoding_description() const noexcept { return encoding_description_; }
     /// How coordinates reach CGCS2000 ("none" when the file is in it already).
     const CrsOperation& crs_operation() const noexcept { return operation_; }
-    /// Warnings about the whole file (a ballpark transformation let through).
+    /// Warnings about the whole file (a ballpark transformation let through), and
+    /// GDAL's warnings, each once with its count ("... (12 times)"); complete
+    /// after the last next().
     const std::vector<std::string>& warnings() const noexcept { return warnings_; }
 
 private:
     void choose_operation(const SourceOptions& options);
+    /// Move GDAL's messages into warnings_; throw input_error with the errors,
+    /// prefixed by `where`, if there are any.
+    void absorb_gdal_messages(const std::string& where);
+    void count_gdal_warning(const std::string& message);
 
     struct Impl;
     std::unique_ptr<Impl> impl_;
@@ -96,6 +129,9 @@ private:
     std::string file_name_, driver_, crs_description_, encoding_description_;
     CrsOperation operation_;
     std::vector<std::string> warnings_;
+    std::int64_t max_vertices_ = default_max_vertices, max_parts_ = default_max_parts;
+    std::vector<std::pair<std::string, std::size_t>> gdal_warnings_;  // message, times; index in warnings_ below
+    std::vector<std::size_t> gdal_warning_slots_;
 };
 
 /// Record on an import run (import_runs row `import_id`) the source CRS and the

@@ -1,16 +1,16 @@
 // The national code table: loaded from the five CSVs of the china-division layout
 // with GDAL's CSV driver (all columns as strings, so leading zeros survive).
-#include "wangge/codes.hpp"
-
-#include "wangge/error.hpp"
-#include "wangge/store.hpp"
-
 #include <fmt/format.h>
 #include <gdal.h>
 #include <ogr_api.h>
 
 #include <array>
 #include <memory>
+
+#include "wangge/codes.hpp"
+#include "wangge/error.hpp"
+#include "wangge/source.hpp"
+#include "wangge/store.hpp"
 
 namespace wangge {
 
@@ -37,6 +37,7 @@ constexpr std::array<CsvSpec, 5> csv_files = {{
 } // namespace
 
 CodeTableLoadReport load_code_table(Store& store, const std::filesystem::path& dir, const ProgressFn& progress) {
+    install_gdal_message_handler();  // GDAL's messages are kept, never printed
     GDALAllRegister();
     for (const auto& spec : csv_files) {
         if (!std::filesystem::exists(dir / spec.file))

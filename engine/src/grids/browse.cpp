@@ -1,14 +1,14 @@
 // Reading grids back: lists, a grid's versions and lineage, export for QGIS.
-#include "wangge/grids.hpp"
-
-#include "wangge/error.hpp"
-#include "wangge/jurisdictions.hpp"
-#include "wangge/store.hpp"
-
 #include <fmt/format.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+
+#include "wangge/error.hpp"
+#include "wangge/grids.hpp"
+#include "wangge/jurisdictions.hpp"
+#include "wangge/source.hpp"
+#include "wangge/store.hpp"
 
 namespace wangge {
 
@@ -102,6 +102,7 @@ std::vector<CodeChange> grid_lineage(Store& store, const std::string& code) {
 std::int64_t export_grids(Store& store, const std::filesystem::path& out, const std::string& format,
                           const std::string& prefix, bool overwrite) {
     check_prefix(prefix);
+    install_gdal_message_handler();  // GDAL's messages are kept, never printed
     GDALAllRegister();
     const std::string driver_name = format.empty() ? driver_for_path(out) : format;
     GDALDriverH driver = GDALGetDriverByName(driver_name.c_str());
@@ -123,19 +124,24 @@ std::int64_t export_grids(Store& store, const std::filesystem::path& out, const 
                                              driver_name == "ESRI Shapefile" ? const_cast<char**>(lco_shp) : nullptr);
     if (!layer) throw io_error(fmt::format("{}: cannot create layer: {}", out.string(), CPLGetLastErrorMsg()));
     // Shapefile field names stop at 10 characters: keep them short everywhere.
+    // Widths and precisions that fit every value (a Shapefile's DBF keeps numbers
+    // as text of a fixed width): area up to 10^12 m² with 0.01 m², compactness 0..1
+    // with 6 decimals.
     struct F {
         const char* name;
         OGRFieldType type;
         int width;
+        int precision = 0;
     };
-    const F fields[] = {{"code", OFTString, 17},       {"type", OFTString, 10},      {"name", OFTString, 80},
+    const F fields[] = {{"code", OFTString, 17},         {"type", OFTString, 10},      {"name", OFTString, 80},
                         {"households", OFTInteger64, 0}, {"village", OFTString, 12},   {"vill_name", OFTString, 80},
-                        {"township", OFTString, 9},    {"town_name", OFTString, 80}, {"county", OFTString, 6},
-                        {"cnty_name", OFTString, 80},  {"area_m2", OFTReal, 0},      {"compact", OFTReal, 0},
-                        {"beidou", OFTString, 20},     {"valid_from", OFTString, 20}};
+                        {"township", OFTString, 9},      {"town_name", OFTString, 80}, {"county", OFTString, 6},
+                        {"cnty_name", OFTString, 80},    {"area_m2", OFTReal, 16, 2},  {"compact", OFTReal, 8, 6},
+                        {"beidou", OFTString, 20},       {"valid_from", OFTString, 20}};
     for (const auto& f : fields) {
         OGRFieldDefnH fd = OGR_Fld_Create(f.name, f.type);
         if (f.width) OGR_Fld_SetWidth(fd, f.width);
+        if (f.precision) OGR_Fld_SetPrecision(fd, f.precision);
         OGR_L_CreateField(layer, fd, 1);
         OGR_Fld_Destroy(fd);
     }

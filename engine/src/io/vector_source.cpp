@@ -1,10 +1,5 @@
-#include "wangge/source.hpp"
-
-#include "wangge/error.hpp"
-#include "wangge/store.hpp"
-#include "wangge/text.hpp"
-
 #include <cpl_conv.h>
+#include <cpl_error.h>
 #include <fmt/format.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -17,7 +12,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <type_traits>
+
+#include "wangge/error.hpp"
+#include "wangge/source.hpp"
+#include "wangge/store.hpp"
+#include "wangge/text.hpp"
 
 namespace wangge {
 
@@ -115,7 +116,131 @@ std::optional<std::array<double, 4>> geographic_extent(OGRLayerH layer, OGRSpati
     return out;
 }
 
+// --- GDAL's messages, kept per thread (at most this many of each kind)
+constexpr std::size_t kept_messages = 200;
+thread_local GdalMessages gdal_messages;
+
+void CPL_STDCALL keep_gdal_message(CPLErr level, CPLErrorNum, const char* message) {
+    if (level < CE_Warning) return;
+    auto& list = level == CE_Warning ? gdal_messages.warnings : gdal_messages.errors;
+    if (list.size() < kept_messages) list.emplace_back(message ? message : "");
+}
+
+std::uint32_t big_endian32(const unsigned char* p) {
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+}
+std::uint32_t little_endian32(const unsigned char* p) {
+    return (std::uint32_t(p[3]) << 24) | (std::uint32_t(p[2]) << 16) | (std::uint32_t(p[1]) << 8) | p[0];
+}
+
+/// The sibling of a Shapefile part with extension `ext` (".shx"), in either case.
+std::optional<std::filesystem::path> sibling(const std::filesystem::path& file, const char* ext) {
+    for (const bool upper : {false, true}) {
+        std::string e = ext;
+        if (upper) std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::toupper(c); });
+        auto p = file;
+        p.replace_extension(e);
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(p, ec)) return p;
+    }
+    return std::nullopt;
+}
+
+std::vector<unsigned char> read_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::vector<unsigned char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/// Why a Shapefile is truncated or its parts disagree, or "" when they agree: the
+/// .shx lists each record's offset and length in the .shp; the .dbf header gives
+/// its record count and size.
+std::string shapefile_damage(const std::filesystem::path& shp_or_dbf) {
+    const auto shp = sibling(shp_or_dbf, ".shp");
+    const auto shx = sibling(shp_or_dbf, ".shx");
+    const auto dbf = sibling(shp_or_dbf, ".dbf");
+    std::error_code ec;
+    std::optional<std::int64_t> shx_records;
+    if (shp && shx) {
+        const auto shp_size = static_cast<std::int64_t>(std::filesystem::file_size(*shp, ec));
+        const auto index = read_bytes(*shx);
+        if (shp_size < 100) return fmt::format("truncated: .shp has {} bytes, less than its 100-byte header", shp_size);
+        if (index.size() < 100)
+            return fmt::format("truncated: .shx has {} bytes, less than its 100-byte header", index.size());
+        const std::int64_t shx_declared = std::int64_t(big_endian32(&index[24])) * 2;
+        const auto listed = static_cast<std::int64_t>((index.size() - 100) / 8);
+        if (static_cast<std::int64_t>(index.size()) < shx_declared)
+            return fmt::format("truncated: .shx has {} bytes, its header says {}", index.size(), shx_declared);
+        std::int64_t held = 0;
+        for (std::int64_t i = 0; i < listed; ++i) {
+            const unsigned char* e = &index[static_cast<std::size_t>(100 + i * 8)];
+            const std::int64_t offset = std::int64_t(big_endian32(e)) * 2;
+            const std::int64_t length = std::int64_t(big_endian32(e + 4)) * 2;
+            if (offset + 8 + length <= shp_size) ++held;
+        }
+        if (held < listed) return fmt::format("truncated: .shx lists {} records, .shp holds {}", listed, held);
+        shx_records = listed;
+    }
+    if (dbf) {
+        std::ifstream in(*dbf, std::ios::binary);
+        unsigned char h[12] = {};
+        const auto size = static_cast<std::int64_t>(std::filesystem::file_size(*dbf, ec));
+        if (!in.read(reinterpret_cast<char*>(h), sizeof h))
+            return fmt::format("truncated: .dbf has {} bytes, no header", size);
+        const std::int64_t records = little_endian32(&h[4]);
+        const std::int64_t header = h[8] | (h[9] << 8), length = h[10] | (h[11] << 8);
+        const std::int64_t held = length > 0 && size > header ? (size - header) / length : 0;
+        if (held < records) return fmt::format("truncated: .dbf lists {} records, holds {}", records, held);
+        if (shx_records && *shx_records != records)
+            return fmt::format("damaged: .shx lists {} records, .dbf {}", *shx_records, records);
+    }
+    return {};
+}
+
+/// Vertices and parts (rings, lines, points of a collection) of an OGR geometry.
+void count_geometry(OGRGeometryH g, std::int64_t& vertices, std::int64_t& parts) {
+    const int n = OGR_G_GetGeometryCount(g);
+    if (n == 0) {
+        vertices += OGR_G_GetPointCount(g);
+        ++parts;
+        return;
+    }
+    for (int i = 0; i < n; ++i) count_geometry(OGR_G_GetGeometryRef(g, i), vertices, parts);
+}
+
 } // namespace
+
+void install_gdal_message_handler() {
+    static std::once_flag once;
+    std::call_once(once, [] { CPLSetErrorHandler(keep_gdal_message); });
+}
+
+GdalMessages take_gdal_messages() {
+    GdalMessages out;
+    std::swap(out, gdal_messages);
+    return out;
+}
+
+void VectorSource::count_gdal_warning(const std::string& message) {
+    std::size_t k = 0;
+    while (k < gdal_warnings_.size() && gdal_warnings_[k].first != message) ++k;
+    if (k == gdal_warnings_.size()) {
+        gdal_warnings_.emplace_back(message, 0);
+        gdal_warning_slots_.push_back(warnings_.size());
+        warnings_.emplace_back();
+    }
+    const auto times = ++gdal_warnings_[k].second;
+    warnings_[gdal_warning_slots_[k]] =
+        fmt::format("GDAL: {}{}", message, times > 1 ? fmt::format(" ({} times)", times) : std::string());
+}
+
+void VectorSource::absorb_gdal_messages(const std::string& where) {
+    auto m = take_gdal_messages();
+    for (const auto& w : m.warnings) count_gdal_warning(w);
+    if (m.errors.empty()) return;
+    std::string all = m.errors.front();
+    if (m.errors.size() > 1) all += fmt::format(" (and {} more errors)", m.errors.size() - 1);
+    throw input_error(fmt::format("{}: {}: {}; the file is damaged", file_name_, where, all));
+}
 
 std::string CrsOperation::accuracy_text() const {
     if (by_convention) return "exact by convention (WGS 84 = CGCS2000)";
@@ -142,11 +267,14 @@ struct VectorSource::Impl {
     }
 };
 
-VectorSource::VectorSource(const SourceOptions& opt) : impl_(std::make_unique<Impl>()) {
+VectorSource::VectorSource(const SourceOptions& opt)
+    : impl_(std::make_unique<Impl>()), max_vertices_(opt.max_vertices), max_parts_(opt.max_parts) {
+    install_gdal_message_handler();
     GDALAllRegister();
     file_name_ = opt.file.string();
     if (!std::filesystem::exists(opt.file))
         throw io_error(fmt::format("{}: no such file", file_name_));
+    if (opt.max_vertices < 1 || opt.max_parts < 1) throw usage_error("--max-vertices must be at least 1");
 
     const bool is_shp = lower(opt.file.extension().string()) == ".shp" || lower(opt.file.extension().string()) == ".dbf";
     // Shapefiles: decide the encoding ourselves unless the file says (.cpg, LDID).
@@ -170,14 +298,24 @@ VectorSource::VectorSource(const SourceOptions& opt) : impl_(std::make_unique<Im
     for (const auto& o : open_options) oo.push_back(o.c_str());
     oo.push_back(nullptr);
 
+    take_gdal_messages();  // what earlier work left
     CPLErrorReset();
     impl_->ds = GDALOpenEx(file_name_.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, oo.data(), nullptr);
     if (!impl_->ds) {
         std::string why = CPLGetLastErrorMsg();
+        take_gdal_messages();
         throw io_error(fmt::format("{}: cannot open as a vector data set{}", file_name_,
                                    why.empty() ? " (not a format GDAL reads, or a damaged file)" : ": " + why));
     }
     driver_ = GDALGetDriverShortName(GDALGetDatasetDriver(impl_->ds));
+    if (driver_ == "ESRI Shapefile") {
+        const std::string damage = shapefile_damage(opt.file);
+        if (!damage.empty()) {
+            take_gdal_messages();
+            throw input_error(fmt::format("{} is {} (a broken file is refused whole)", file_name_, damage));
+        }
+    }
+    absorb_gdal_messages("cannot be opened");
     const int nlayers = GDALDatasetGetLayerCount(impl_->ds);
     if (nlayers == 0) throw input_error(fmt::format("{}: has no vector layer", file_name_));
     if (!opt.layer.empty()) {
@@ -231,6 +369,13 @@ VectorSource::VectorSource(const SourceOptions& opt) : impl_(std::make_unique<Im
         choose_operation(opt);
     }
 
+    // What GDAL and PROJ said about the CRS is not about the file's contents.
+    {
+        auto m = take_gdal_messages();
+        for (const auto& e : m.errors) count_gdal_warning(e);
+        for (const auto& w : m.warnings) count_gdal_warning(w);
+    }
+
     // --- Encoding scan: all string values valid UTF-8 -> UTF-8, else GB18030.
     if (scan_encoding) {
         bool all_utf8 = true, any_non_ascii = false;
@@ -258,6 +403,7 @@ VectorSource::VectorSource(const SourceOptions& opt) : impl_(std::make_unique<Im
             encoding_description_ = "GB18030/GBK (detected, no .cpg)";
         }
     }
+    absorb_gdal_messages("cannot be read");
 }
 
 void VectorSource::choose_operation(const SourceOptions& opt) {
@@ -346,10 +492,17 @@ void VectorSource::rewind() {
 }
 
 bool VectorSource::next(SourceFeature& out) {
+    const std::int64_t previous = out.fid;
     OGRFeatureH f = OGR_L_GetNextFeature(impl_->layer);
-    if (!f) return false;
+    if (!f) {
+        // the end, unless GDAL stopped on an error
+        absorb_gdal_messages(previous < 0 ? std::string("cannot read its first feature")
+                                          : fmt::format("cannot read past feature {}", previous));
+        return false;
+    }
     std::unique_ptr<void, void (*)(OGRFeatureH)> guard(f, OGR_F_Destroy);
     out.fid = OGR_F_GetFID(f);
+    absorb_gdal_messages(fmt::format("feature {} cannot be read", out.fid));
     const int n = OGR_F_GetFieldCount(f);
     out.fields.assign(static_cast<std::size_t>(n), std::nullopt);
     out.field_errors.assign(static_cast<std::size_t>(n), std::string());
@@ -403,6 +556,16 @@ bool VectorSource::next(SourceFeature& out) {
             g = OGR_F_GetGeometryRef(f);
         }
         if (OGR_G_Is3D(g) || OGR_G_IsMeasured(g)) OGR_G_FlattenTo2D(g);
+        std::int64_t vertices = 0, parts = 0;
+        count_geometry(g, vertices, parts);
+        if (vertices > max_vertices_ || parts > max_parts_) {
+            out.geometry_error =
+                vertices > max_vertices_
+                    ? fmt::format("{} vertices, more than the limit of {} per feature (--max-vertices N raises it)",
+                                  vertices, max_vertices_)
+                    : fmt::format("{} parts and rings, more than the limit of {} per feature", parts, max_parts_);
+            return true;
+        }
         if (impl_->transform && OGR_G_Transform(g, impl_->transform) != OGRERR_NONE) {
             out.geometry_error = fmt::format("coordinates cannot be transformed from {} to EPSG:4490",
                                              crs_description_);

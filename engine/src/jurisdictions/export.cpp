@@ -1,9 +1,4 @@
 // Export of store layers to any GDAL vector format, and the store summary.
-#include "wangge/jurisdictions.hpp"
-
-#include "wangge/error.hpp"
-#include "wangge/store.hpp"
-
 #include <fmt/format.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -11,6 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+
+#include "wangge/error.hpp"
+#include "wangge/jurisdictions.hpp"
+#include "wangge/source.hpp"
+#include "wangge/store.hpp"
 
 namespace wangge {
 
@@ -31,6 +31,7 @@ std::string driver_for_path(const std::filesystem::path& path) {
 }
 
 std::int64_t export_layer(Store& store, const ExportOptions& opt) {
+    install_gdal_message_handler();  // GDAL's messages are kept, never printed
     GDALAllRegister();
     std::string level_filter;
     if (opt.layer == "counties") level_filter = "county";

@@ -1,18 +1,18 @@
 // Jurisdiction import: read all, check all, then write the accepted ones in one
 // transaction (or nothing, when there are rejects and skip_invalid is off).
-#include "wangge/jurisdictions.hpp"
-
-#include "wangge/csv.hpp"
-#include "wangge/error.hpp"
-#include "wangge/geos.hpp"
-#include "wangge/store.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <unordered_map>
+
+#include "wangge/csv.hpp"
+#include "wangge/error.hpp"
+#include "wangge/geos.hpp"
+#include "wangge/jurisdictions.hpp"
+#include "wangge/store.hpp"
 
 namespace wangge {
 
@@ -120,6 +120,12 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
     std::optional<int> level_idx, parent_idx;
     if (!opt.level_field.empty()) level_idx = src.require_field(opt.level_field, "--level-field");
     if (!opt.parent_field.empty()) parent_idx = src.require_field(opt.parent_field, "--parent-field");
+    // What the checks read from the store (codes already there, parents, the code
+    // table) is read inside the write transaction, so a second import waits for
+    // this one and sees its rows instead of failing on a duplicate at the end. A
+    // dry run writes nothing and takes no write lock.
+    std::optional<Store::Transaction> tx;
+    if (!opt.dry_run) tx.emplace(store);
     const bool have_code_table = code_table_size(store) > 0;
     if (!have_code_table)
         report.warnings.push_back({-1, "", "", "the code table is not loaded ('wangge codes load DIR'): codes are not "
@@ -263,7 +269,6 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
     std::stable_sort(ordered.begin(), ordered.end(), [](const Candidate* a, const Candidate* b) {
         return level_rank(a->code.level) < level_rank(b->code.level);
     });
-    Store::Transaction tx(store);
     Statement run = store.prepare(
         "INSERT INTO import_runs(kind, source_file, started_at, options) "
         "VALUES ('jurisdictions', ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?)");
@@ -301,7 +306,7 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
         .bind(3, static_cast<std::int64_t>(report.rejects.size()))
         .bind(4, report.import_id)
         .run();
-    tx.commit();
+    tx->commit();
     report.committed = true;
     return report;
 }
