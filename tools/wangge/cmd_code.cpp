@@ -63,7 +63,7 @@ void add_code(CLI::App& app, Registry& reg) {
                 fmt::print("village    {} (no store: names unknown)\n", gc->village);
                 return ok;
             }
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             for (const auto& e : code_chain(store, gc->village))
                 fmt::print("{:<10} {} {}\n", level_name(e.level), e.code, e.name);
             const auto h = grid_history(store, text->substr(0, 15));

@@ -1,13 +1,13 @@
 // wangge codes load DIR | codes show CODE
-#include "cli.hpp"
+#include <fmt/format.h>
 
+#include <filesystem>
+#include <memory>
 #include <wangge/codes.hpp>
 #include <wangge/error.hpp>
 #include <wangge/store.hpp>
 
-#include <fmt/format.h>
-
-#include <memory>
+#include "cli.hpp"
 
 namespace wangge::cli {
 
@@ -19,12 +19,22 @@ void add_codes(CLI::App& app, Registry& reg) {
     auto* load = codes->add_subcommand(
         "load", "Load the code table from a directory with provinces.csv, cities.csv, areas.csv, streets.csv and "
                 "villages.csv (the china-division layout), replacing the table in the store");
-    load->add_option("DIR", *dir, "Directory of the five CSV files")->required()->check(CLI::ExistingDirectory);
+    load->add_option("DIR", *dir, "Directory of the five CSV files")->required();
     load->callback([&reg, dir] {
         *reg.action = [&reg, dir] {
-            Store store(reg.globals.db);
-            Progress progress(reg.globals);
-            const auto r = load_code_table(store, *dir, progress.fn());
+            std::error_code ec;
+            if (!std::filesystem::is_directory(*dir, ec))
+                throw io_error(
+                    fmt::format("{}: {}; give the folder that holds provinces.csv, cities.csv, areas.csv, "
+                                "streets.csv and villages.csv",
+                                *dir, std::filesystem::exists(*dir, ec) ? "not a folder" : "no such folder"));
+            CodeTableLoadReport r;
+            with_store_removed_on_failure(reg.globals.db, [&] {
+                Store store(reg.globals.db);
+                Progress progress(reg.globals);
+                r = load_code_table(store, *dir, progress.fn());
+                return ok;
+            });
             if (!reg.globals.quiet)
                 fmt::print("code table loaded from {}: {} provinces, {} cities, {} counties, {} townships, {} "
                            "villages ({} codes) into {}\n",
@@ -39,7 +49,7 @@ void add_codes(CLI::App& app, Registry& reg) {
     show->add_option("CODE", *code, "A division code of 2, 4, 6, 9 or 12 digits")->required();
     show->callback([&reg, code] {
         *reg.action = [&reg, code] {
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             if (code_table_size(store) == 0)
                 throw input_error("the code table is empty: load it first with 'wangge codes load DIR'");
             if (code->find_first_not_of("0123456789") != std::string::npos || !level_from_code_length(code->size()))

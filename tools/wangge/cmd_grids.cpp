@@ -26,7 +26,7 @@ void add_grids(CLI::App& app, Registry& reg) {
         *reg.action = [&reg, village, township, county] {
             const std::string prefix = !village->empty() ? *village : !township->empty() ? *township : *county;
             if (prefix.empty()) throw usage_error("give --village, --township or --county");
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             const auto rows = list_grids(store, prefix);
             if (rows.empty()) throw input_error(fmt::format("no grids under {} (run wangge partition first)", prefix));
             fmt::print("{:<15}  {:<9}  {:>10}  {:>9}  {:>7}  {:<16}  {}\n", "code", "type", "households", "area_km2",
@@ -49,7 +49,7 @@ void add_grids(CLI::App& app, Registry& reg) {
     show->callback([&reg, code] {
         *reg.action = [&reg, code] {
             if (!parse_grid_code(*code)) throw usage_error(fmt::format("'{}' is not a 15-digit grid code", *code));
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             const auto versions = grid_history(store, *code);
             if (versions.empty()) throw input_error(fmt::format("grid {} is not in the store", *code));
             const auto& g = versions.front();

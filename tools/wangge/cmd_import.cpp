@@ -52,6 +52,48 @@ int report_inputs(Registry& reg, const InputImportReport& r, const char* what, c
     return ok;
 }
 
+void add_max_vertices(CLI::App* cmd, SourceOptions& source) {
+    cmd->add_option("--max-vertices", source.max_vertices,
+                    "Most vertices one feature may have; a feature with more is rejected")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+}
+
+/// The summary of a jurisdiction import says what was written: "imported" only
+/// when the transaction was committed.
+int report_jurisdictions(Registry& reg, const ImportOptions& opt, const ImportReport& r) {
+    if (!reg.globals.quiet) print_findings("warning", r, r.warnings, reg.globals.verbose);
+    print_findings("rejected", r, r.rejects, reg.globals.verbose);
+    const std::int64_t good = r.counties + r.townships + r.villages;
+    const std::string split =
+        fmt::format("{} counties, {} townships, {} villages", r.counties, r.townships, r.villages);
+    if (!reg.globals.quiet) {
+        fmt::print("{}: {}, CRS {} (to CGCS2000: {}), text {}\n", r.file, r.driver, r.crs, r.crs_operation, r.encoding);
+        fmt::print("read {} features: {} {} ({}), {} repaired, {} rejected, {} warnings\n", r.read, good,
+                   r.committed ? "imported" : "passed the checks", split, r.repaired, r.rejects.size(),
+                   r.warnings.size());
+        if (!r.rejects.empty()) fmt::print("rejects written to {}\n", opt.rejects_file.string());
+    }
+    if (opt.dry_run) {
+        if (!reg.globals.quiet) fmt::print("dry run: nothing written\n");
+        return r.rejects.empty() ? ok : input_rejected;
+    }
+    if (!r.committed) {
+        if (good == 0)
+            fmt::print(stderr, "wangge: nothing imported: every feature was rejected ({} of {})\n", r.rejects.size(),
+                       r.read);
+        else
+            fmt::print(stderr,
+                       "wangge: nothing imported: {} of {} features rejected and the import is all-or-nothing; "
+                       "fix them, or use --skip-invalid to import the {} good ones\n",
+                       r.rejects.size(), r.read, good);
+        return input_rejected;
+    }
+    if (!reg.globals.quiet)
+        fmt::print("imported {} jurisdictions into {} ({} replaced)\n", r.imported, reg.globals.db, r.replaced);
+    return ok;
+}
+
 } // namespace
 
 void add_import(CLI::App& app, Registry& reg) {
@@ -97,6 +139,7 @@ void add_import(CLI::App& app, Registry& reg) {
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
     j->add_flag("--dry-run", opt->dry_run, "Check only; write nothing");
+    add_max_vertices(j, opt->source);
     j->callback([&reg, opt, file, level, rejects] {
         *reg.action = [&reg, opt, file, level, rejects] {
             opt->source.file = *file;
@@ -108,39 +151,15 @@ void add_import(CLI::App& app, Registry& reg) {
             opt->rejects_file = rejects->empty() ? std::filesystem::path(opt->source.file.stem().string() +
                                                                          ".rejects.csv")
                                                  : std::filesystem::path(*rejects);
-            Store store(reg.globals.db);
-            ImportReport r;
-            {
-                Progress progress(reg.globals);
-                r = import_jurisdictions(store, *opt, progress.fn());
-            }
-            const bool show_warnings = !reg.globals.quiet;
-            if (show_warnings) print_findings("warning", r, r.warnings, reg.globals.verbose);
-            print_findings("rejected", r, r.rejects, reg.globals.verbose);
-            if (!reg.globals.quiet) {
-                fmt::print("{}: {}, CRS {} (to CGCS2000: {}), text {}\n", r.file, r.driver, r.crs, r.crs_operation,
-                           r.encoding);
-                fmt::print("read {} features: {} accepted ({} counties, {} townships, {} villages), {} repaired, {} "
-                           "rejected, {} warnings\n",
-                           r.read, r.counties + r.townships + r.villages, r.counties, r.townships, r.villages,
-                           r.repaired, r.rejects.size(), r.warnings.size());
-                if (!r.rejects.empty()) fmt::print("rejects written to {}\n", opt->rejects_file.string());
-            }
-            if (opt->dry_run) {
-                if (!reg.globals.quiet) fmt::print("dry run: nothing written\n");
-                return r.rejects.empty() ? ok : input_rejected;
-            }
-            if (!r.committed) {
-                fmt::print(stderr,
-                           "wangge: nothing imported: {} of {} features rejected and the import is all-or-nothing; "
-                           "fix them, or use --skip-invalid to import the {} good ones\n",
-                           r.rejects.size(), r.read, r.read - static_cast<std::int64_t>(r.rejects.size()));
-                return input_rejected;
-            }
-            if (!reg.globals.quiet)
-                fmt::print("imported {} jurisdictions into {} ({} replaced)\n", r.imported, reg.globals.db,
-                           r.replaced);
-            return ok;
+            return with_store_removed_on_failure(reg.globals.db, [&] {
+                Store store(reg.globals.db);
+                ImportReport r;
+                {
+                    Progress progress(reg.globals);
+                    r = import_jurisdictions(store, *opt, progress.fn());
+                }
+                return report_jurisdictions(reg, *opt, r);
+            });
         };
     });
 
@@ -155,12 +174,15 @@ void add_import(CLI::App& app, Registry& reg) {
     h->add_flag("--allow-ballpark", hopt->source.allow_ballpark, allow_ballpark_help);
     h->add_option("--encoding", hopt->source.encoding, "Text encoding of the attributes");
     h->add_flag("--replace", hopt->replace, "Replace the household points already in the store");
+    add_max_vertices(h, hopt->source);
     h->callback([&reg, hopt, hfile] {
         *reg.action = [&reg, hopt, hfile] {
             hopt->source.file = *hfile;
-            Store store(reg.globals.db);
-            const auto r = import_households(store, *hopt);
-            return report_inputs(reg, r, "household points", fmt::format("{} households", r.total));
+            return with_store_removed_on_failure(reg.globals.db, [&] {
+                Store store(reg.globals.db);
+                const auto r = import_households(store, *hopt);
+                return report_inputs(reg, r, "household points", fmt::format("{} households", r.total));
+            });
         };
     });
 
@@ -175,12 +197,15 @@ void add_import(CLI::App& app, Registry& reg) {
     b->add_flag("--allow-ballpark", bopt->source.allow_ballpark, allow_ballpark_help);
     b->add_option("--encoding", bopt->source.encoding, "Text encoding of the attributes");
     b->add_flag("--replace", bopt->replace, "Replace the barrier lines already in the store");
+    add_max_vertices(b, bopt->source);
     b->callback([&reg, bopt, bfile] {
         *reg.action = [&reg, bopt, bfile] {
             bopt->source.file = *bfile;
-            Store store(reg.globals.db);
-            const auto r = import_barriers(store, *bopt);
-            return report_inputs(reg, r, "barrier lines", fmt::format("{:.1f} km", double(r.total) / 1000));
+            return with_store_removed_on_failure(reg.globals.db, [&] {
+                Store store(reg.globals.db);
+                const auto r = import_barriers(store, *bopt);
+                return report_inputs(reg, r, "barrier lines", fmt::format("{:.1f} km", double(r.total) / 1000));
+            });
         };
     });
 }

@@ -13,7 +13,7 @@ void add_info(CLI::App& app, Registry& reg) {
                                             "code table");
     info->callback([&reg] {
         *reg.action = [&reg] {
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             const StoreInfo i = store_info(store);
             fmt::print("store           {}\n", i.path);
             fmt::print("schema version  {} (latest {})\n", i.schema_version, i.latest_schema_version);
