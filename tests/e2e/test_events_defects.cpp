@@ -48,7 +48,7 @@ std::string import_checked(const std::string& db, const fs::path& file, const Te
 
 RunResult assign(const std::string& db, const fs::path& in, const fs::path& out, bool nearest = false) {
     std::vector<std::string> args{"--db",       db,      "assign", "--in",      in.string(), "--out",
-                                  out.string(), "--crs", "gcj02",  "--threads", "2"};
+                                  out.string(), "--crs", "gcj02",  "--threads", "2",         "--overwrite"};
     if (nearest) args.push_back("--nearest");
     return run_wangge(args);
 }

@@ -1,18 +1,20 @@
 // wangge events ... | wangge assign | wangge locate
-#include "cli.hpp"
+#include <fmt/format.h>
 
+#include <filesystem>
+#include <memory>
 #include <wangge/assign.hpp>
 #include <wangge/beidou.hpp>
+#include <wangge/csv.hpp>
 #include <wangge/error.hpp>
 #include <wangge/events.hpp>
 #include <wangge/grids.hpp>
 #include <wangge/source.hpp>
 #include <wangge/store.hpp>
+#include <wangge/text.hpp>
 
-#include <fmt/format.h>
-
-#include <filesystem>
-#include <memory>
+#include "cli.hpp"
+#include "output.hpp"
 
 namespace wangge::cli {
 
@@ -33,7 +35,7 @@ char delimiter_of(const std::string& d) {
 CoverageIndex index_from(const std::string& source, const std::string& code_field, const std::string& db,
                          bool allow_ballpark) {
     if (source.empty() || source == "store") {
-        Store store(db, Store::Mode::must_exist);
+        Store store(db, Store::Mode::read_only);
         return grid_index(store);
     }
     SourceOptions so;
@@ -80,7 +82,7 @@ void add_events(CLI::App& app, Registry& reg) {
     auto* tlist = types->add_subcommand("list", "Print the classification");
     tlist->callback([&reg] {
         *reg.action = [&reg] {
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             fmt::print("version {}\n", event_types_version(store));
             for (const auto& t : list_event_types(store))
                 fmt::print("{}  {}/{:<10}  {:<4} {}  {}\n", t.code, t.major_name, t.name, t.platform_code, t.platform,
@@ -133,8 +135,8 @@ void add_events(CLI::App& app, Registry& reg) {
             const std::size_t limit = reg.globals.verbose ? r.first_rejects.size() : std::min<std::size_t>(r.first_rejects.size(), 10);
             for (std::size_t i = 0; i < limit; ++i) {
                 const auto& x = r.first_rejects[i];
-                fmt::print(stderr, "rejected: {}: {} {}{}: {}\n", r.file, r.format == "CSV" ? "line" : "feature", x.line,
-                           x.id.empty() ? "" : " (id " + x.id + ")", x.reason);
+                fmt::print(stderr, "rejected: {}: {} {}{}: {}\n", r.file, r.format == "CSV" ? "line" : "feature",
+                           x.line, x.id.empty() ? "" : " (id " + text::escape_for_message(x.id, 40) + ")", x.reason);
             }
             if (limit < static_cast<std::size_t>(r.rejected))
                 fmt::print(stderr, "rejected: ... {} in all, listed in {}\n", r.rejected, opt->rejects_file.string());
@@ -174,7 +176,7 @@ void add_events(CLI::App& app, Registry& reg) {
     sum->add_option("--prefix", *prefix, "Only events in grids whose code starts with this (county, township, village)");
     sum->callback([&reg, prefix] {
         *reg.action = [&reg, prefix] {
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            Store store(reg.globals.db, Store::Mode::read_only);
             const auto c = event_counts(store, *prefix);
             fmt::print("{} events: {} assigned, {} uncovered\n", c.events, c.assigned, c.uncovered);
             print_counts(c.by_platform);
@@ -191,6 +193,7 @@ void add_assign(CLI::App& app, Registry& reg) {
     auto crs = std::make_shared<std::string>("wgs84");
     auto delim = std::make_shared<std::string>();
     auto ballpark = std::make_shared<bool>(false);
+    auto overwrite = std::make_shared<bool>(false);
     auto* a = app.add_subcommand(
         "assign", "Batch: give every row of an events CSV the code of the grid holding it, streaming to another CSV; "
                   "nothing is written to the store");
@@ -207,12 +210,15 @@ void add_assign(CLI::App& app, Registry& reg) {
     a->add_option("--delimiter", *delim, "Delimiter (default: guessed from the header)");
     a->add_option("-j,--threads", opt->threads, "Worker threads (default: all cores)");
     a->add_flag("--nearest", opt->nearest, "Add nearest_grid and nearest_m (metres) for points in no grid");
-    a->callback([&reg, opt, in, out, grids, code_field, crs, delim, ballpark] {
-        *reg.action = [&reg, opt, in, out, grids, code_field, crs, delim, ballpark] {
+    add_overwrite_flag(a, *overwrite);
+    a->callback([&reg, opt, in, out, grids, code_field, crs, delim, ballpark, overwrite] {
+        *reg.action = [&reg, opt, in, out, grids, code_field, crs, delim, ballpark, overwrite] {
             opt->in = *in;
             opt->out = *out;
             opt->crs = chinacrs::parse_datum(*crs);
             opt->delimiter = delimiter_of(*delim);
+            refuse_non_csv_input(opt->in);  // before the grids are read
+            check_output(opt->out, *overwrite);
             const auto index = index_from(*grids, *code_field, reg.globals.db, *ballpark);
             AssignReport r;
             {
@@ -239,7 +245,8 @@ void add_assign(CLI::App& app, Registry& reg) {
 }
 
 void add_locate(CLI::App& app, Registry& reg) {
-    auto lon = std::make_shared<double>(), lat = std::make_shared<double>();
+    // as text: parse_coordinate gives the rule of a CSV row (not finite, out of range)
+    auto lon = std::make_shared<std::string>(), lat = std::make_shared<std::string>();
     auto crs = std::make_shared<std::string>("wgs84");
     auto* l = app.add_subcommand("locate", "Which grid, village, township and county hold a point; its BeiDou code");
     l->add_option("LON", *lon, "Longitude")->required();
@@ -248,14 +255,15 @@ void add_locate(CLI::App& app, Registry& reg) {
     l->callback([&reg, lon, lat, crs] {
         *reg.action = [&reg, lon, lat, crs] {
             const auto datum = chinacrs::parse_datum(*crs);
-            if (*lon < -180 || *lon > 180 || *lat < -90 || *lat > 90)
-                throw usage_error(fmt::format("{} {} is not a lon/lat point", *lon, *lat));
-            const auto p = chinacrs::to_cgcs2000(datum, *lon, *lat);
-            Store store(reg.globals.db, Store::Mode::must_exist);
+            double x = 0, y = 0;
+            for (const auto& why : {parse_coordinate(*lon, false, x), parse_coordinate(*lat, true, y)})
+                if (!why.empty()) throw usage_error(fmt::format("locate: {}", why));
+            const auto p = chinacrs::to_cgcs2000(datum, x, y);
+            Store store(reg.globals.db, Store::Mode::read_only);
             const auto index = grid_index(store);
             if (datum == chinacrs::Datum::gcj02 || datum == chinacrs::Datum::bd09)
                 fmt::print("point       {:.7f} {:.7f} (CGCS2000, from {} {:.7f} {:.7f})\n", p.lon, p.lat,
-                           chinacrs::datum_name(datum), *lon, *lat);
+                           chinacrs::datum_name(datum), x, y);
             else
                 fmt::print("point       {:.7f} {:.7f} (CGCS2000)\n", p.lon, p.lat);
             if (std::abs(p.lat) <= 88) fmt::print("beidou      {}\n", beidou::encode(p.lon, p.lat));

@@ -43,6 +43,10 @@ struct AssignReport {
     int threads = 0;
 };
 
+/// Throws usage_error when `in` is named as a GDAL vector file, not a CSV (GeoJSON,
+/// GeoPackage...), saying how to convert it; assign_csv calls it first.
+void refuse_non_csv_input(const std::filesystem::path& in);
+
 /// Assign every row of `options.in` (read with CsvReader, the reader of `events
 /// import`). Each row is written as read, padded with empty fields to the header's
 /// width, then the grid code (empty when there is none) and the status column:

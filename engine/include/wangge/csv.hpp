@@ -13,11 +13,21 @@
 // - A quote opens a quoted field only at the start of a field (a quote inside an
 //   unquoted field is text); in a quoted field a doubled quote is a quote, and the
 //   field may hold the delimiter and line breaks.
-// - A quoted field is at most `csv_max_quoted_field` (64 KiB) and must close before
-//   the end of the file. One that does not is a rejected record, with the line it
-//   starts on and the reason: the record is the text up to the end of the line
-//   where the quote opened, and reading goes on at the next line. A quote left
-//   open so never takes more than its own line.
+// - A quoted field is at most `csv_max_field` (64 KiB) and must close before the end
+//   of the file. One that does not is a rejected record, with the line it starts on
+//   and the reason: the record is the text up to the end of the line where the quote
+//   opened, and reading goes on at the next line. A quote left open so never takes
+//   more than its own line.
+// - Limits (memory is bounded by them, whatever the file): a header line is at most
+//   `csv_max_header` (64 KiB) and `csv_max_columns` (1000) columns, or the file is
+//   refused (input_error naming line 1 and the limit); a record is at most
+//   `csv_max_record` (1 MiB), a field `csv_max_field` (64 KiB) and a record
+//   `csv_max_columns` fields, or it is a rejected record with its line and the limit
+//   (a record past 1 MiB is dropped, not kept: its text is empty, and reading goes
+//   on after the line where it passed the limit).
+// - A file that starts with a UTF-16 or UTF-32 byte order mark, or whose first line
+//   holds NUL bytes, or that looks like JSON, an SQLite database or a ZIP archive is
+//   refused (input_error) saying what it is.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +41,19 @@
 
 namespace wangge {
 
-/// Longest quoted field (bytes between its quotes) before its record is rejected.
-inline constexpr std::size_t csv_max_quoted_field = 64 * 1024;
+/// Longest field (a quoted one: the bytes between its quotes) of a record that is kept.
+inline constexpr std::size_t csv_max_field = 64 * 1024;
+inline constexpr std::size_t csv_max_quoted_field = csv_max_field;
+/// Longest record (without its line end); a longer one is rejected and dropped.
+inline constexpr std::size_t csv_max_record = 1024 * 1024;
+/// Longest header line; a longer one refuses the file.
+inline constexpr std::size_t csv_max_header = 64 * 1024;
+/// Most columns of a header, and fields of a record.
+inline constexpr std::size_t csv_max_columns = 1000;
+
+/// Why a record without quotes breaks a limit (record length, a field's length, the
+/// number of fields), or "" when it breaks none. The same reasons as CsvReader gives.
+std::string csv_limit_problem(std::string_view record, char delimiter);
 
 /// Split one record (no line break outside quotes) into fields; unquotes.
 void split_csv_record(std::string_view line, char delimiter, std::vector<std::string>& fields);
@@ -49,6 +70,23 @@ std::optional<std::size_t> find_column(const std::vector<std::string>& header, s
 struct CoordinateColumns {
     std::size_t x = 0, y = 0;
 };
+
+/// Throws usage_error when `file`'s name ends as a GDAL vector format's does (GeoJSON,
+/// GeoPackage, Shapefile, KML, FlatGeobuf, GML, Excel...): "FILE is a GeoJSON file;
+/// `what`". CsvReader refuses such contents whatever the name (JSON, SQLite, ZIP).
+void refuse_non_csv(const std::filesystem::path& file, std::string_view what);
+
+/// The columns of a header for a message: each escaped and cut
+/// (text::escape_for_message), separated by ", "; past 12 columns, "… (N columns)".
+std::string describe_columns(const std::vector<std::string>& header);
+
+/// A longitude (`latitude` false) or latitude as written in a file or on the command
+/// line: "" and `value` set, or why it is not usable: not a number, not finite (nan,
+/// inf), or outside -180..180 / -90..90. The value is shown short: as written (quoted
+/// and cut) when it is not a finite number, else in %.10g form ("1e+308").
+std::string parse_coordinate(std::string_view text, bool latitude, double& value);
+/// The same rule for a point already read as numbers: "" or why it is not usable.
+std::string lon_lat_problem(double lon, double lat);
 
 /// The longitude and latitude columns of a header: `x_field` / `y_field` when given,
 /// else the first present of lon, lng, longitude, x, 经度 and of lat, latitude, y, 纬度
@@ -71,6 +109,7 @@ struct CsvChunk {
         std::string error;  ///< empty, or why the reader rejected it
     };
     std::string text;
+    char delimiter = ',';
     bool simple = true;           ///< no quotes: every non-blank line of text is a record
     std::int64_t first_line = 0;  ///< the line text starts on (simple chunks)
     std::vector<Record> records;  ///< the records (chunks that are not simple)
@@ -91,7 +130,16 @@ void for_each_record(const CsvChunk& chunk, Fn&& fn) {
         const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
         const char* e = nl ? nl : end;
         const char* le = (e > p && e[-1] == '\r') ? e - 1 : e;
-        if (le > p) fn(std::string_view(p, static_cast<std::size_t>(le - p)), line, none);
+        const std::string_view rec(p, static_cast<std::size_t>(le - p));
+        if (rec.size() >= csv_max_columns) {  // shorter records are within every limit
+            const std::string why = csv_limit_problem(rec, chunk.delimiter);
+            if (!why.empty())
+                fn(rec.size() > csv_max_record ? std::string_view() : rec, line, why);
+            else
+                fn(rec, line, none);
+        } else if (!rec.empty()) {
+            fn(rec, line, none);
+        }
         p = nl ? nl + 1 : end;
     }
 }
@@ -127,10 +175,13 @@ private:
     void read_header(char delimiter);
     bool next_raw(std::string_view& record, std::int64_t& line, std::string& error);
     bool fill();
+    void skip_line();
+    void refuse_if_not_text();
 
     std::FILE* f_ = nullptr;
     std::string buf_;
     std::size_t pos_ = 0;
+    std::size_t limit_ = csv_max_record;  ///< longest record next_raw keeps
     bool eof_ = false;
     char delimiter_ = 0;
     bool bom_ = false;

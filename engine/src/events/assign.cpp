@@ -7,9 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -23,16 +22,6 @@ namespace wangge {
 namespace {
 
 constexpr std::size_t block_size = 4 << 20;
-
-bool parse_num(std::string_view f, double& v) {
-    const char* b = f.data();
-    const char* e = b + f.size();
-    while (b < e && *b == ' ') ++b;
-    while (e > b && e[-1] == ' ') --e;
-    if (b < e && *b == '+') ++b;
-    auto [p, ec] = std::from_chars(b, e, v);
-    return ec == std::errc() && p == e && std::isfinite(v);
-}
 
 struct Shared {
     CsvReader* in = nullptr;
@@ -69,8 +58,15 @@ void append_rejected(std::string& out, std::string_view record, char d, std::siz
 
 } // namespace
 
+void refuse_non_csv_input(const std::filesystem::path& in) {
+    refuse_non_csv(in, fmt::format("assign reads CSV (give it to 'events import', which reads any GDAL point "
+                                   "source, or convert it: ogr2ogr -f CSV -lco GEOMETRY=AS_XY OUT.csv {})",
+                                   in.string()));
+}
+
 AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, const ProgressFn& progress) {
     const auto t0 = std::chrono::steady_clock::now();
+    refuse_non_csv_input(opt.in);
     CsvReader reader(opt.in, opt.delimiter);
     Shared s;
     s.in = &reader;
@@ -151,8 +147,8 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
                         }
                     }
                     double x = 0, y = 0;
-                    const bool ok = n > need_cols && parse_num(fx, x) && parse_num(fy, y) && x >= -180 && x <= 180 &&
-                                    y >= -90 && y <= 90;
+                    const bool ok = n > need_cols && parse_coordinate(fx, false, x).empty() &&
+                                    parse_coordinate(fy, true, y).empty();
                     out.append(rec);
                     if (n < columns) out.append(columns - n, d);  // short rows: padded to the header
                     out += d;

@@ -51,9 +51,10 @@ int replace_types(Store& store, CsvReader& csv, const std::string& origin, const
     for (const auto& w : want) {
         const auto i = find_column(csv.header(), w);
         if (!i)
-            throw input_error(fmt::format("{}: no column '{}' (needed: code, name, major_code, major_name, "
-                                          "platform_code, platform, township_closable)",
-                                          origin, w));
+            throw input_error(
+                fmt::format("{}: no column '{}' (needed: code, name, major_code, major_name, "
+                            "platform_code, platform, township_closable); its columns are: {}",
+                            origin, w, describe_columns(csv.header())));
         idx.push_back(static_cast<int>(*i));
     }
     std::vector<EventType> types;
@@ -68,16 +69,20 @@ int replace_types(Store& store, CsvReader& csv, const std::string& origin, const
         EventType t{col(0), col(1), col(2), col(3), col(4), col(5), col(6) == "1"};
         auto bad = [&](const std::string& why) { return input_error(fmt::format("{}: line {}: {}", origin, n, why)); };
         if (t.code.size() != 6 || t.code.find_first_not_of("0123456789") != std::string::npos)
-            throw bad(fmt::format("type code '{}' is not 6 digits (platform 2 + major 2 + minor 2)", t.code));
+            throw bad(fmt::format("type code {} is not 6 digits (platform 2 + major 2 + minor 2)",
+                                  text::quote_for_message(t.code)));
         if (t.major_code != t.code.substr(0, 4))
-            throw bad(fmt::format("major class '{}' is not the first 4 digits of {}", t.major_code, t.code));
+            throw bad(fmt::format("major class {} is not the first 4 digits of {}",
+                                  text::quote_for_message(t.major_code), t.code));
         if (t.platform_code != t.code.substr(0, 2))
-            throw bad(fmt::format("platform code '{}' is not the first 2 digits of {}", t.platform_code, t.code));
+            throw bad(fmt::format("platform code {} is not the first 2 digits of {}",
+                                  text::quote_for_message(t.platform_code), t.code));
         auto p = std::find_if(platforms.begin(), platforms.end(), [&](const auto& pl) { return t.platform_code == pl.first; });
         if (p == platforms.end() || t.platform != p->second)
-            throw bad(fmt::format("platform {} '{}' is not one of 01 综治工作, 02 市场监管, 03 综合执法, 04 便民服务",
-                                  t.platform_code, t.platform));
-        if (col(6) != "0" && col(6) != "1") throw bad(fmt::format("township_closable '{}' is not 0 or 1", col(6)));
+            throw bad(fmt::format("platform {} {} is not one of 01 综治工作, 02 市场监管, 03 综合执法, 04 便民服务",
+                                  t.platform_code, text::quote_for_message(t.platform)));
+        if (col(6) != "0" && col(6) != "1")
+            throw bad(fmt::format("township_closable {} is not 0 or 1", text::quote_for_message(col(6))));
         if (t.name.empty() || t.major_name.empty()) throw bad("a name is empty");
         if (!seen.insert(t.code).second) throw bad(fmt::format("type code {} appears twice", t.code));
         types.push_back(std::move(t));
@@ -123,16 +128,6 @@ void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
     y = static_cast<int>(yy + (m <= 2));
 }
 
-bool parse_double(std::string_view s, double& v) {
-    const std::string t = trim(s);
-    if (t.empty()) return false;
-    const char* b = t.data();
-    const char* e = b + t.size();
-    if (*b == '+') ++b;
-    auto [p, ec] = std::from_chars(b, e, v);
-    return ec == std::errc() && p == e && std::isfinite(v);
-}
-
 } // namespace
 
 std::optional<std::string> parse_iso8601(std::string_view text, std::string_view assume_zone, std::string& why) {
@@ -153,13 +148,14 @@ std::optional<std::string> parse_iso8601(std::string_view text, std::string_view
     }
     if (!num(0, 4, y) || s.size() < 16 || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' || !num(8, 2, d) ||
         (s[10] != 'T' && s[10] != ' ') || !num(11, 2, h) || s[13] != ':' || !num(14, 2, mi)) {
-        why = fmt::format("time '{}' is not ISO 8601 (YYYY-MM-DDTHH:MM[:SS][.fff]±HH:MM)", s);
+        why =
+            fmt::format("time {} is not ISO 8601 (YYYY-MM-DDTHH:MM[:SS][.fff]±HH:MM)", text::quote_for_message(s, 40));
         return std::nullopt;
     }
     std::size_t pos = 16;
     if (pos < s.size() && s[pos] == ':') {
         if (!num(pos + 1, 2, sec)) {
-            why = fmt::format("time '{}' has bad seconds", s);
+            why = fmt::format("time {} has bad seconds", text::quote_for_message(s, 40));
             return std::nullopt;
         }
         pos += 3;
@@ -169,13 +165,14 @@ std::optional<std::string> parse_iso8601(std::string_view text, std::string_view
         }
     }
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60) {
-        why = fmt::format("time '{}' is not a real date and time", s);
+        why = fmt::format("time {} is not a real date and time", text::quote_for_message(s, 40));
         return std::nullopt;
     }
     std::string zone = s.substr(pos);
     if (zone.empty()) {
         if (assume_zone.empty()) {
-            why = fmt::format("time '{}' has no zone (give one, e.g. +08:00, or --assume-zone)", s);
+            why = fmt::format("time {} has no zone (give one, e.g. +08:00, or --assume-zone)",
+                              text::quote_for_message(s, 40));
             return std::nullopt;
         }
         zone = std::string(assume_zone);
@@ -197,7 +194,8 @@ std::optional<std::string> parse_iso8601(std::string_view text, std::string_view
         const bool form_ok = sign_ok && ((z.size() == 6 && z[3] == ':' && znum(1, zh) && znum(4, zm)) ||
                                          (z.size() == 5 && znum(1, zh) && znum(3, zm)) || (z.size() == 3 && znum(1, zh)));
         if (!form_ok || zh > 14 || zm > 59) {
-            why = fmt::format("time '{}' has a bad zone '{}'", s, z);
+            why = fmt::format("time {} has a bad zone {}", text::quote_for_message(s, 40),
+                              text::quote_for_message(z, 20));
             return std::nullopt;
         }
         offset_min = (z[0] == '-' ? -1 : 1) * (zh * 60 + zm);
@@ -211,6 +209,7 @@ std::optional<std::string> parse_iso8601(std::string_view text, std::string_view
 }
 
 int load_event_types(Store& store, const std::filesystem::path& csv, const std::string& version) {
+    refuse_non_csv(csv, "the event classification is read from a CSV");
     CsvReader in(csv, ',');
     Store::Transaction tx(store);
     const int n = replace_types(store, in, csv.string(), version.empty() ? csv.filename().string() : version);
@@ -247,6 +246,7 @@ namespace {
 
 /// Short kind of a reject reason, for the summary.
 std::string reason_kind(const std::string& r) {
+    if (r.find("(the limit for a CSV") != std::string::npos) return "past a CSV limit";
     for (const char* k : {"quoted field", "duplicate id", "no id", "no coordinates", "not a number", "out of range",
                           "time", "unknown type code", "no type code", "text"})
         if (r.find(k) != std::string::npos)
@@ -318,16 +318,16 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         if (r.id.empty()) return reject(r, "no id");
         if (r.type.empty()) return reject(r, "no type code");
         if (!opt.allow_unknown_types && !platform_of.count(r.type))
-            return reject(r, fmt::format("unknown type code '{}' (not in the event classification; "
+            return reject(r, fmt::format("unknown type code {} (not in the event classification; "
                                          "--allow-unknown-types imports it anyway)",
-                                         r.type));
+                                         text::quote_for_message(r.type, 30)));
         if (!r.has_xy) {
             if (trim(r.lon_raw).empty() || trim(r.lat_raw).empty()) return reject(r, "no coordinates");
-            if (!parse_double(r.lon_raw, r.lon)) return reject(r, fmt::format("longitude '{}' is not a number", r.lon_raw));
-            if (!parse_double(r.lat_raw, r.lat)) return reject(r, fmt::format("latitude '{}' is not a number", r.lat_raw));
+            if (auto why = parse_coordinate(r.lon_raw, false, r.lon); !why.empty()) return reject(r, why);
+            if (auto why = parse_coordinate(r.lat_raw, true, r.lat); !why.empty()) return reject(r, why);
+        } else if (auto why = lon_lat_problem(r.lon, r.lat); !why.empty()) {
+            return reject(r, why);
         }
-        if (r.lon < -180 || r.lon > 180) return reject(r, fmt::format("longitude {} is out of range (-180..180)", r.lon));
-        if (r.lat < -90 || r.lat > 90) return reject(r, fmt::format("latitude {} is out of range (-90..90)", r.lat));
         std::string why;
         const auto t = parse_iso8601(r.time_raw, opt.assume_zone, why);
         if (!t) return reject(r, why);
@@ -376,9 +376,8 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         auto require = [&](const std::string& name, const char* option) {
             auto i = find_column(h, name);
             if (!i) {
-                std::string names;
-                for (const auto& x : h) names += (names.empty() ? "" : ", ") + x;
-                throw input_error(fmt::format("{}: no column '{}' ({}); its columns are: {}", rep.file, name, option, names));
+                throw input_error(fmt::format("{}: no column {} ({}); its columns are: {}", rep.file,
+                                              text::quote_for_message(name), option, describe_columns(h)));
             }
             return *i;
         };
@@ -406,7 +405,7 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
                 else v = text::to_utf8(raw, enc);
                 if (!v) {
                     if (r.text_error.empty())
-                        r.text_error = fmt::format("column '{}' is not valid {} text", h[*i],
+                        r.text_error = fmt::format("column {} is not valid {} text", text::quote_for_message(h[*i]),
                                                    enc.empty() ? "UTF-8 or GB18030" : enc);
                     return {};
                 }
