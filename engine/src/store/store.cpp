@@ -312,7 +312,7 @@ void Store::open_read_only() {
     std::error_code ec;
     const auto status = std::filesystem::status(path_, ec);
     if (!std::filesystem::exists(status))
-        throw store_error(fmt::format("{}: not a wangge store: no such file ({})", name, hint));
+        throw store_error(fmt::format("{}: not a wangge store: no such file (no store here yet; {})", name, hint));
     if (!std::filesystem::is_regular_file(status))
         throw store_error(fmt::format("{}: not a wangge store: not a regular file", name));
     if (std::filesystem::file_size(path_, ec) == 0)
