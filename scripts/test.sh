@@ -20,3 +20,6 @@ echo "== build (ASan + UBSan)"
 "$root/scripts/build.sh" build-asan -DWANGGE_SANITIZE=ON -DWANGGE_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
 echo "== tests under ASan + UBSan"
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== fuzzing: libFuzzer on the readers and parsers, 60 s per target (clang build)"
+"$root/scripts/fuzz.sh" 60 build-fuzz

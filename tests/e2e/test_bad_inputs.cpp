@@ -6,6 +6,7 @@
 //
 // Columns (TAB-separated; # starts a comment line):
 //   name | store: none, codes or sample | arguments with {db} {tmp} {data} {sample}
+//   ({copy}PATH passes a copy of PATH made in the temp dir)
 //   | exit code | substring of stderr or - | store after: unchanged, changed, absent or -
 #include <catch2/catch.hpp>
 
@@ -158,6 +159,14 @@ TEST_CASE("bad inputs: every row of tests/data/bad/*.tsv gives its exit code and
                 a = replace_all(a, "{tmp}", (dir / "tmp").string());
                 a = replace_all(a, "{data}", data_dir().string());
                 a = replace_all(a, "{sample}", sample_dir().string());
+                // {copy}PATH: a copy of PATH in the temp dir (for commands that rewrite a
+                // file in place, such as tiles update: the tree's file stays as it is)
+                if (a.rfind("{copy}", 0) == 0) {
+                    const fs::path from = a.substr(6);
+                    const fs::path to = dir / "tmp" / from.filename();
+                    fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+                    a = to.string();
+                }
                 args.push_back(a);
             }
             const auto r = run_wangge(args);

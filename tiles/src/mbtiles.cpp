@@ -199,6 +199,7 @@ MbtilesWriter::~MbtilesWriter() {
     if (!w.finished) {
         std::error_code ec;
         std::filesystem::remove(w.tmp, ec);
+        detail::unregister_temp(w.tmp);
     }
 }
 

@@ -332,11 +332,7 @@ struct PmtilesWriter::Impl {
     bool finished = false;
     PmtilesHeader header;
 
-    std::filesystem::path spool_path() const {
-        auto p = path;
-        p += ".tiles.tmp";
-        return p;
-    }
+    std::filesystem::path spool_path() const { return detail::spool_path_for(path); }
 
     std::uint32_t store(std::string_view bytes) {
         const std::size_t h = std::hash<std::string_view>{}(bytes);
@@ -359,6 +355,7 @@ struct PmtilesWriter::Impl {
 PmtilesWriter::PmtilesWriter(std::filesystem::path path, TilesetInfo info) : impl_(std::make_unique<Impl>()) {
     impl_->path = std::move(path);
     impl_->info = std::move(info);
+    detail::register_temp(impl_->spool_path());  // removed on SIGINT/SIGTERM too
     impl_->spool = detail::File(impl_->spool_path(), detail::File::Mode::read_write_create);
 }
 
@@ -366,7 +363,13 @@ PmtilesWriter::~PmtilesWriter() {
     std::error_code ec;
     impl_->spool = {};
     std::filesystem::remove(impl_->spool_path(), ec);
-    if (!impl_->finished) std::filesystem::remove(detail::temp_path_for(impl_->path), ec);
+    detail::unregister_temp(impl_->spool_path());
+    if (!impl_->finished) {
+        std::filesystem::path tmp = impl_->path;
+        tmp += ".tmp";
+        std::filesystem::remove(tmp, ec);
+        detail::unregister_temp(tmp);
+    }
 }
 
 std::size_t PmtilesWriter::tile_count() const noexcept {

@@ -3,6 +3,7 @@
 #include "cli.hpp"
 
 #include <wangge/error.hpp>
+#include <wangge/source.hpp>
 #include <wangge/store.hpp>
 
 #include <fmt/format.h>
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
     }
     try {
         Store::set_wait(wait_s);
+        Store::set_verbose(globals.verbose);
+        if (!globals.quiet)
+            Store::set_wait_notice([](const std::string& m) { fmt::print(stderr, "wangge: {}\n", m); });
+        install_gdal_message_handler(); // no raw GDAL line from any command
         return action ? action() : cli::usage;
     } catch (const usage_error& e) {
         fmt::print(stderr, "wangge: {}\n", e.what());

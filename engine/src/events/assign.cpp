@@ -72,7 +72,10 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
     s.in = &reader;
     const char d = reader.delimiter();
     const std::size_t columns = reader.header().size();
-    const auto [cx, cy] = coordinate_columns(reader.header(), opt.x_field, opt.y_field, opt.in.string());
+    // Plain variables, not structured bindings: the lambda below captures them (clang
+    // before 16, which builds the fuzz targets, cannot capture a structured binding).
+    const auto columns_xy = coordinate_columns(reader.header(), opt.x_field, opt.y_field, opt.in.string());
+    const std::size_t cx = columns_xy.x, cy = columns_xy.y;
 
     const std::string tmp = opt.out.string() + ".tmp";
     s.out = std::fopen(tmp.c_str(), "wb");
