@@ -276,9 +276,11 @@ Store::Store(const std::filesystem::path& path, Mode mode) : path_(path), read_o
         db_ = nullptr;
         throw store_error(fmt::format("{}: cannot open store: {}", path.string(), msg));
     }
-    sqlite3_busy_handler(db_, &Store::on_busy, this);
     spatialite_cache_ = spatialite_alloc_connection();
     spatialite_init_ex(db_, spatialite_cache_, 0);
+    // After SpatiaLite: its init sets a busy timeout of its own (5 s), which would
+    // replace our handler (one slot per connection) and skip the wait notice.
+    sqlite3_busy_handler(db_, &Store::on_busy, this);
     try {
         // Refuse files that are not SQLite before touching them.
         query_int("SELECT count(*) FROM sqlite_master");
@@ -349,6 +351,7 @@ void Store::open_read_only() {
     }
     spatialite_cache_ = spatialite_alloc_connection();
     spatialite_init_ex(db_, spatialite_cache_, 0);
+    sqlite3_busy_handler(db_, &Store::on_busy, this);  // SpatiaLite's init replaced it
     try {
         if (writable) exec("PRAGMA query_only=ON");
         check_readable_version();
