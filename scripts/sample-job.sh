@@ -49,7 +49,7 @@ step "events per platform in 吴兴区" "$wangge" --db "$db" events summary --pr
 step "which grid holds a point reported in GCJ-02" "$wangge" --db "$db" locate 120.2236 30.8827 --crs gcj02
 step "batch audit: code every event of a file by its grid, CSV to CSV, nothing stored" \
   "$wangge" --db "$db" assign --in "$root/shapefiles/huzhou_events_gcj02.csv" --out "$out/events_coded.csv" \
-  --crs gcj02 --nearest
+  --crs gcj02 --nearest --overwrite
 step "vector tiles z0-16 of counties, townships, villages, grids, their label points and events (PMTiles, gap-free, valid polygons, every point in one tile)" \
   "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles" --overwrite
 step "what the store holds now" "$wangge" --db "$db" info
