@@ -7,7 +7,7 @@
 
 #include <wangge/coverage_index.hpp>
 #include <wangge/events.hpp>
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/store.hpp>
 
 #include <fmt/format.h>

@@ -6,7 +6,7 @@
 #include "support.hpp"
 
 #include <wangge/coverage_index.hpp>
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/store.hpp>
 #include <wangge/tiles/mbtiles.hpp>
 #include <wangge/tiles/mvt_reader.hpp>

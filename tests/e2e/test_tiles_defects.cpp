@@ -12,7 +12,7 @@
 #include <map>
 #include <set>
 #include <thread>
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/store.hpp>
 #include <wangge/tiles/gzip.hpp>
 #include <wangge/tiles/mbtiles.hpp>

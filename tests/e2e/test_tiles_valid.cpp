@@ -8,7 +8,7 @@
 
 #include "support.hpp"
 
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/tiles/mbtiles.hpp>
 #include <wangge/tiles/mvt_reader.hpp>
 

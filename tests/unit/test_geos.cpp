@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <wangge/error.hpp>
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 
 using namespace wangge;
 

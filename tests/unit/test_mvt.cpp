@@ -5,7 +5,7 @@
 #include <numbers>
 #include <protozero/pbf_writer.hpp>
 #include <wangge/error.hpp>
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/tiles/clip.hpp>
 #include <wangge/tiles/gzip.hpp>
 #include <wangge/tiles/mvt.hpp>

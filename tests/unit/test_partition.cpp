@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <wangge/error.hpp>
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/partition.hpp>
 
 #include <bit>

@@ -4,7 +4,7 @@
 // after rounding, parts rounded onto each other); the encoder writes them valid.
 #include <catch2/catch.hpp>
 
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/tiles/clip.hpp>
 #include <wangge/tiles/geometry.hpp>
 #include <wangge/tiles/mvt.hpp>

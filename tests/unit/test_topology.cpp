@@ -4,7 +4,7 @@
 
 #include "support.hpp"
 
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/store.hpp>
 #include <wangge/topology.hpp>
 

@@ -12,7 +12,7 @@
 #include <wangge/coverage_index.hpp>
 #include <wangge/csv.hpp>
 #include <wangge/error.hpp>
-#include <wangge/geos.hpp>
+#include "geometry/geos.hpp"
 #include <wangge/grids.hpp>
 #include <wangge/source.hpp>
 #include <wangge/store.hpp>

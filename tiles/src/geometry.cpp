@@ -10,7 +10,7 @@
 #include <string>
 
 #include "wangge/error.hpp"
-#include "wangge/geos.hpp"
+#include "geometry/geos.hpp"
 
 namespace wangge::tiles {
 

@@ -7,6 +7,7 @@
 // is a few blocks per thread, whatever the file's size.
 #pragma once
 
+#include "wangge/progress.hpp"
 #include "wangge/chinacrs.hpp"
 #include "wangge/codes.hpp"
 #include "wangge/coverage_index.hpp"

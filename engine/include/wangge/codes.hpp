@@ -7,6 +7,8 @@
 // strips such padding, since no real township or village serial is 000.
 #pragma once
 
+#include "wangge/progress.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -55,9 +57,6 @@ struct CodeTableLoadReport {
     std::int64_t total() const { return provinces + cities + counties + townships + villages; }
 };
 
-/// Progress callback: (done, total, what). total may be 0 when unknown.
-using ProgressFn = std::function<void(std::int64_t done, std::int64_t total, std::string_view what)>;
-
 /// Load the five CSVs (provinces.csv, cities.csv, areas.csv, streets.csv,
 /// villages.csv: the layout of the china-division data set) from `dir`, replacing
 /// the code table in one transaction. Throws input_error naming file and line on
@@ -73,5 +72,16 @@ std::vector<CodeEntry> code_chain(Store& store, std::string_view code);
 
 /// Number of entries in the code table (0 when not loaded).
 std::int64_t code_table_size(Store& store);
+
+/// A 15-digit unified grid code (17 with a micro-grid suffix): village code + serial.
+struct GridCode {
+    std::string village;  ///< 12 digits
+    int serial = 0;       ///< 1..999
+    int micro = 0;        ///< 0 = none, else 1..99
+};
+/// Parse a grid code; nullopt when malformed.
+std::optional<GridCode> parse_grid_code(std::string_view code);
+/// The code of serial `serial` (1..999) in `village`.
+std::string make_grid_code(const std::string& village, int serial);
 
 } // namespace wangge

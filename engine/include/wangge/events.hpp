@@ -14,6 +14,7 @@
 // uncovered = imported, always.
 #pragma once
 
+#include "wangge/progress.hpp"
 #include "wangge/chinacrs.hpp"
 #include "wangge/codes.hpp"
 #include "wangge/coverage_index.hpp"

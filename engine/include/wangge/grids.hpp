@@ -10,6 +10,7 @@
 // again (the grid_serials table enforces it). Every change is recorded as lineage.
 #pragma once
 
+#include "wangge/progress.hpp"
 #include "wangge/codes.hpp"
 #include "wangge/coverage_index.hpp"
 #include "wangge/partition.hpp"
@@ -138,6 +139,8 @@ struct GridRow {
     std::string beidou, lineage, valid_from, valid_to;
 };
 
+/// Throws usage_error unless `prefix` is digits only (a code prefix; empty: all).
+void check_code_prefix(const std::string& prefix);
 /// Current grids whose code starts with `prefix` (a county, township or village code).
 std::vector<GridRow> list_grids(Store& store, const std::string& prefix);
 /// A grid by code (current version), with its history (all versions, newest first).
@@ -147,14 +150,5 @@ std::vector<CodeChange> grid_lineage(Store& store, const std::string& code);
 /// Export current grids (with village/township names) to any GDAL format.
 std::int64_t export_grids(Store& store, const std::filesystem::path& out, const std::string& format,
                           const std::string& prefix, bool overwrite);
-
-/// Parse a 15-digit grid code (or 17 with a micro-grid suffix). nullopt when malformed.
-struct GridCode {
-    std::string village;  ///< 12 digits
-    int serial = 0;       ///< 1..999
-    int micro = 0;        ///< 0 = none, else 1..99
-};
-std::optional<GridCode> parse_grid_code(std::string_view code);
-std::string make_grid_code(const std::string& village, int serial);
 
 } // namespace wangge

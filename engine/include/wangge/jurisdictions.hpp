@@ -12,6 +12,7 @@
 // table, name differing from it, parent missing so containment unchecked.
 #pragma once
 
+#include "wangge/progress.hpp"
 #include "wangge/codes.hpp"
 #include "wangge/source.hpp"
 

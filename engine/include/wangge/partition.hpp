@@ -24,13 +24,15 @@
 // grids, byte for byte, whatever the number of threads.
 #pragma once
 
-#include "wangge/geos.hpp"
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace wangge {
+
+namespace geos {
+class Context;  // one GEOS context per thread (engine-internal, geometry/geos.hpp)
+}
 
 /// Grids one village can have: the serial of the unified grid code has 3 digits,
 /// 001-999, and a serial is never given twice (docs/codes.md).

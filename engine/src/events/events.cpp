@@ -3,7 +3,7 @@
 
 #include "wangge/csv.hpp"
 #include "wangge/error.hpp"
-#include "wangge/geos.hpp"
+#include "geometry/geos.hpp"
 #include "wangge/source.hpp"
 #include "wangge/store.hpp"
 #include "wangge/testpoint.hpp"

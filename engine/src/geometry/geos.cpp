@@ -1,4 +1,4 @@
-#include "wangge/geos.hpp"
+#include "geometry/geos.hpp"
 
 #include "wangge/error.hpp"
 

@@ -5,7 +5,7 @@
 
 #include "wangge/coverage_index.hpp"
 #include "wangge/error.hpp"
-#include "wangge/geos.hpp"
+#include "geometry/geos.hpp"
 #include "wangge/store.hpp"
 
 #include <boost/geometry.hpp>

@@ -1,4 +1,4 @@
-// Export of store layers to any GDAL vector format, and the store summary.
+// Export of store layers to any GDAL vector format.
 #include <fmt/format.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -108,36 +108,6 @@ std::int64_t export_layer(Store& store, const ExportOptions& opt) {
     }
     if (tx) GDALDatasetCommitTransaction(ds);
     return n;
-}
-
-StoreInfo store_info(Store& store) {
-    StoreInfo info;
-    info.path = store.path().string();
-    info.schema_version = store.schema_version();
-    info.latest_schema_version = Store::latest_schema_version();
-    for (const char* level : {"county", "township", "village"}) {
-        Statement st = store.prepare("SELECT count(*) FROM jurisdictions WHERE level = ?");
-        st.bind(1, std::string_view(level));
-        st.step();
-        info.jurisdictions.push_back({level, st.int64(0)});
-    }
-    Statement ext = store.prepare(
-        "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), max(MbrMaxY(geom)) FROM jurisdictions");
-    if (ext.step() && !ext.is_null(0)) info.extent = std::array<double, 4>{ext.real(0), ext.real(1), ext.real(2), ext.real(3)};
-    info.code_table_entries = code_table_size(store);
-    info.code_table_source = store.query_text("SELECT value FROM meta WHERE key='code_table_source'").value_or("");
-    info.import_runs = store.query_int("SELECT count(*) FROM import_runs");
-    info.household_points = store.query_int("SELECT count(*) FROM households");
-    info.households = store.query_int("SELECT coalesce(sum(households), 0) FROM households");
-    info.barriers = store.query_int("SELECT count(*) FROM barriers");
-    info.grids = store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL");
-    info.dedicated_grids = store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL AND type = 'dedicated'");
-    info.retired_codes = store.query_int("SELECT count(*) FROM grid_serials WHERE state = 'retired'");
-    info.partition_runs = store.query_int("SELECT count(*) FROM partition_runs");
-    info.events = store.query_int("SELECT count(*) FROM events");
-    info.events_uncovered = store.query_int("SELECT count(*) FROM events WHERE uncovered = 1");
-    info.event_types = store.query_int("SELECT count(*) FROM event_types");
-    return info;
 }
 
 } // namespace wangge

@@ -10,7 +10,7 @@
 
 #include "wangge/csv.hpp"
 #include "wangge/error.hpp"
-#include "wangge/geos.hpp"
+#include "geometry/geos.hpp"
 #include "wangge/jurisdictions.hpp"
 #include "wangge/store.hpp"
 

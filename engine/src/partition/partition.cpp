@@ -2,6 +2,8 @@
 // docs/partition.md for its guarantees.
 #include "wangge/partition.hpp"
 
+#include "geometry/geos.hpp"
+
 #include "wangge/error.hpp"
 
 #include <fmt/format.h>

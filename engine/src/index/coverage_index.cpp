@@ -1,7 +1,7 @@
 #include "wangge/coverage_index.hpp"
 
 #include "wangge/error.hpp"
-#include "wangge/geos.hpp"
+#include "geometry/geos.hpp"
 
 #include <fmt/format.h>
 #include <geodesic.h>
