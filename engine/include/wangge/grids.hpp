@@ -137,12 +137,14 @@ struct GridRow {
     std::int64_t households = 0;
     double area_m2 = 0, compactness = 0, label_lon = 0, label_lat = 0;
     std::string beidou, lineage, valid_from, valid_to;
+    std::vector<unsigned char> wkb;  ///< the outline (WKB, EPSG:4490), when asked for
 };
 
 /// Throws usage_error unless `prefix` is digits only (a code prefix; empty: all).
 void check_code_prefix(const std::string& prefix);
-/// Current grids whose code starts with `prefix` (a county, township or village code).
-std::vector<GridRow> list_grids(Store& store, const std::string& prefix);
+/// Current grids whose code starts with `prefix` (a county, township or village code),
+/// ordered by code; with their outlines (`wkb`) when `with_geometry`.
+std::vector<GridRow> list_grids(Store& store, const std::string& prefix, bool with_geometry = false);
 /// A grid by code (current version), with its history (all versions, newest first).
 std::vector<GridRow> grid_history(Store& store, const std::string& code);
 /// Lineage rows that mention a code: (run, old, new, kind).

@@ -1,0 +1,188 @@
+// grids_repo: all SQL on grids, grid_serials, grid_lineage and partition_runs.
+#include "store/grids_repo.hpp"
+
+#include "wangge/store.hpp"
+
+namespace wangge::repo {
+
+namespace {
+
+constexpr const char* grid_columns = R"sql(
+    SELECT code, village_code, substr(village_code, 1, 9), substr(village_code, 1, 6),
+           serial, type, coalesce(name, ''), households, area_m2, compactness, label_lon, label_lat,
+           coalesce(beidou, ''), lineage, valid_from, coalesce(valid_to, '')
+)sql";
+
+GridRow grid_row_of(const Statement& st) {
+    GridRow r;
+    r.code = st.text(0);
+    r.village_code = st.text(1);
+    r.township_code = st.text(2);
+    r.county_code = st.text(3);
+    r.serial = static_cast<int>(st.int64(4));
+    r.type = st.text(5);
+    r.name = st.text(6);
+    r.households = st.int64(7);
+    r.area_m2 = st.real(8);
+    r.compactness = st.real(9);
+    r.label_lon = st.real(10);
+    r.label_lat = st.real(11);
+    r.beidou = st.text(12);
+    r.lineage = st.text(13);
+    r.valid_from = st.text(14);
+    r.valid_to = st.text(15);
+    return r;
+}
+
+}  // namespace
+
+std::int64_t count_current_grids(Store& store) {
+    return store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL");
+}
+
+std::int64_t count_current_dedicated_grids(Store& store) {
+    return store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL AND type = 'dedicated'");
+}
+
+std::int64_t count_retired_codes(Store& store) {
+    return store.query_int("SELECT count(*) FROM grid_serials WHERE state = 'retired'");
+}
+
+std::int64_t count_partition_runs(Store& store) {
+    return store.query_int("SELECT count(*) FROM partition_runs");
+}
+
+std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool with_geometry) {
+    Statement st = store.prepare(std::string(grid_columns) + (with_geometry ? ", AsBinary(geom)" : "") +
+                                 " FROM grids WHERE valid_to IS NULL AND code LIKE ? || '%' ORDER BY code");
+    st.bind(1, prefix);
+    std::vector<GridRow> out;
+    while (st.step()) {
+        out.push_back(grid_row_of(st));
+        if (with_geometry) out.back().wkb = st.blob(16);
+    }
+    return out;
+}
+
+std::vector<GridRow> grid_versions(Store& store, const std::string& code) {
+    Statement st =
+        store.prepare(std::string(grid_columns) +
+                      " FROM grids WHERE code = ? ORDER BY (valid_to IS NULL) DESC, valid_from DESC, id DESC");
+    st.bind(1, code);
+    std::vector<GridRow> out;
+    while (st.step()) out.push_back(grid_row_of(st));
+    return out;
+}
+
+void for_each_current_grid_outline(
+    Store& store, const std::function<void(const std::string& code, const std::vector<unsigned char>& wkb)>& grid) {
+    Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
+    while (st.step()) grid(st.text(0), st.blob(1));
+}
+
+std::vector<LineageEntry> lineage_of(Store& store, const std::string& code) {
+    Statement st = store.prepare(
+        "SELECT r.started_at, coalesce(l.old_code, ''), coalesce(l.new_code, ''), l.kind FROM grid_lineage l "
+        "JOIN partition_runs r ON r.id = l.run_id WHERE l.old_code = ?1 OR l.new_code = ?1 ORDER BY l.run_id, l.rowid");
+    st.bind(1, code);
+    std::vector<LineageEntry> out;
+    while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.text(3)});
+    return out;
+}
+
+VillageGrids village_grids(Store& store, const std::string& village_code) {
+    VillageGrids out;
+    Statement old = store.prepare(
+        "SELECT id, code, serial, households, AsBinary(geom) FROM grids WHERE village_code = ? AND valid_to IS NULL "
+        "ORDER BY serial");
+    old.bind(1, village_code);
+    while (old.step())
+        out.grids.push_back({old.int64(0), old.text(1), static_cast<int>(old.int64(2)), old.int64(3), old.blob(4)});
+    Statement maxs = store.prepare("SELECT coalesce(max(serial), 0) FROM grid_serials WHERE village_code = ?");
+    maxs.bind(1, village_code);
+    maxs.step();
+    out.max_serial = static_cast<int>(maxs.int64(0));
+    return out;
+}
+
+std::int64_t insert_partition_run(Store& store, const PartitionRunRow& r) {
+    Statement run = store.prepare(
+        "INSERT INTO partition_runs(started_at, scope, settings, villages, grids, kept, added, retired) "
+        "VALUES (?,?,?,?,?,?,?,?)");
+    run.bind(1, r.started_at)
+        .bind(2, r.scope)
+        .bind(3, r.settings)
+        .bind(4, r.villages)
+        .bind(5, r.grids)
+        .bind(6, r.kept)
+        .bind(7, r.added)
+        .bind(8, r.retired)
+        .run();
+    return store.query_int("SELECT last_insert_rowid()");
+}
+
+struct GridWriter::Impl {
+    Statement close, ins, serial, retire, lin;
+    explicit Impl(Store& store)
+        : close(store.prepare("UPDATE grids SET valid_to = ? WHERE id = ?")),
+          ins(store.prepare(
+              "INSERT INTO grids(code, village_code, serial, type, name, households, area_m2, perimeter_m, "
+              "compactness, label_lon, label_lat, beidou, lineage, valid_from, run_id, geom) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, CastToMultiPolygon(GeomFromWKB(?, 4490)))")),
+          serial(store.prepare(
+              "INSERT INTO grid_serials(village_code, serial, code, state, created_at) VALUES (?,?,?, 'active', ?)")),
+          retire(store.prepare("UPDATE grid_serials SET state = 'retired', retired_at = ? WHERE code = ?")),
+          lin(store.prepare(
+              "INSERT INTO grid_lineage(run_id, old_code, new_code, kind, shared_m2) VALUES (?,?,?,?,?)")) {}
+};
+
+GridWriter::GridWriter(Store& store) : impl_(std::make_unique<Impl>(store)) {}
+GridWriter::~GridWriter() = default;
+
+void GridWriter::close_version(std::int64_t row_id, const std::string& valid_to) {
+    impl_->close.bind(1, valid_to).bind(2, row_id).run();
+}
+
+void GridWriter::insert_version(const GridVersionRow& r) {
+    Statement& ins = impl_->ins;
+    ins.bind(1, r.code).bind(2, r.village_code).bind(3, static_cast<std::int64_t>(r.serial));
+    ins.bind(4, r.type);
+    if (r.name.empty())
+        ins.bind_null(5);
+    else
+        ins.bind(5, r.name);
+    ins.bind(6, r.households).bind(7, r.area_m2).bind(8, r.perimeter_m).bind(9, r.compactness);
+    ins.bind(10, r.label_lon).bind(11, r.label_lat).bind(12, r.beidou);
+    ins.bind(13, r.lineage).bind(14, r.valid_from).bind(15, r.run_id).bind_blob(16, r.wkb.data(), r.wkb.size());
+    ins.run();
+}
+
+void GridWriter::add_serial(const std::string& village_code, int serial, const std::string& code,
+                            const std::string& created_at) {
+    impl_->serial.bind(1, village_code)
+        .bind(2, static_cast<std::int64_t>(serial))
+        .bind(3, code)
+        .bind(4, created_at)
+        .run();
+}
+
+void GridWriter::retire_serial(const std::string& code, const std::string& retired_at) {
+    impl_->retire.bind(1, retired_at).bind(2, code).run();
+}
+
+void GridWriter::add_lineage(std::int64_t run_id, const std::string& old_code, const std::string& new_code,
+                             const std::string& kind, double shared_m2) {
+    Statement& lin = impl_->lin;
+    lin.bind(1, run_id);
+    if (old_code.empty())
+        lin.bind_null(2);
+    else
+        lin.bind(2, old_code);
+    if (new_code.empty())
+        lin.bind_null(3);
+    else
+        lin.bind(3, new_code);
+    lin.bind(4, kind).bind(5, shared_m2).run();
+}
+
+}  // namespace wangge::repo

@@ -1,0 +1,122 @@
+// grids_repo — the owner of the tables grids, grid_serials, grid_lineage and
+// partition_runs (internal header).
+//
+// A grid is kept in versions: the current one has no valid_to; a partition run
+// closes a version (valid_to = the run's time) and inserts its successor. Serials
+// are never given twice in a village (grid_serials); lineage records what each run
+// did to each code. Names of villages, townships and counties are not this
+// repository's: rows come back with them empty.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wangge/grids.hpp"
+
+namespace wangge {
+class Store;
+}
+
+namespace wangge::repo {
+
+// ------------------------------------------------------------------ counts
+
+/// Current grid versions (valid_to IS NULL).
+std::int64_t count_current_grids(Store& store);
+/// Current grid versions of type 'dedicated'.
+std::int64_t count_current_dedicated_grids(Store& store);
+/// Grid codes retired for good (grid_serials.state = 'retired').
+std::int64_t count_retired_codes(Store& store);
+/// Partition runs written.
+std::int64_t count_partition_runs(Store& store);
+
+// ----------------------------------------------------------------- reading
+
+/// Current grids whose code starts with `prefix` (digits only; empty: all), ordered
+/// by code. village/township/county codes are filled, their names left empty; the
+/// geometry (WKB, EPSG:4490) only when `with_geometry`.
+std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool with_geometry);
+/// Every version of the grid `code`: the current one first, then newest first.
+/// Names left empty, no geometry.
+std::vector<GridRow> grid_versions(Store& store, const std::string& code);
+
+/// Stream the code and outline (WKB, EPSG:4490) of every current grid, ordered by code.
+void for_each_current_grid_outline(
+    Store& store, const std::function<void(const std::string& code, const std::vector<unsigned char>& wkb)>& grid);
+
+/// One lineage row with the time of its run.
+struct LineageEntry {
+    std::string run_started_at, old_code, new_code, kind;  ///< old/new empty when NULL
+};
+/// Lineage rows that name `code` as old or new, in run order, then as written.
+std::vector<LineageEntry> lineage_of(Store& store, const std::string& code);
+
+/// A current grid version of a village, as a partition run compares with it.
+struct CurrentGrid {
+    std::int64_t row_id = 0;  ///< the version's row, for GridWriter::close_version
+    std::string code;
+    int serial = 0;
+    std::int64_t households = 0;
+    std::vector<unsigned char> wkb;
+};
+/// The current grids of a village (ordered by serial) and the highest serial ever
+/// given in it (0: none), retired ones included.
+struct VillageGrids {
+    std::vector<CurrentGrid> grids;
+    int max_serial = 0;
+};
+VillageGrids village_grids(Store& store, const std::string& village_code);
+
+// ----------------------------------------------------------------- writing
+// Call inside the caller's Store::Transaction.
+
+struct PartitionRunRow {
+    std::string started_at, scope, settings;
+    std::int64_t villages = 0, grids = 0, kept = 0, added = 0, retired = 0;
+};
+/// Record a partition run; returns its id.
+std::int64_t insert_partition_run(Store& store, const PartitionRunRow& run);
+
+/// One grid version to insert (valid_to NULL: current).
+struct GridVersionRow {
+    std::string code, village_code;
+    int serial = 0;
+    std::string type;  ///< base or dedicated
+    std::string name;  ///< empty: none (NULL)
+    std::int64_t households = 0;
+    double area_m2 = 0, perimeter_m = 0, compactness = 0, label_lon = 0, label_lat = 0;
+    std::string beidou, lineage, valid_from;
+    std::int64_t run_id = 0;
+    std::vector<unsigned char> wkb;  ///< polygon or multipolygon, EPSG:4490; stored as a MULTIPOLYGON
+};
+
+/// Writes the grids, serials and lineage of a partition run, keeping its
+/// statements for the whole run.
+class GridWriter {
+public:
+    explicit GridWriter(Store& store);
+    ~GridWriter();
+    GridWriter(const GridWriter&) = delete;
+    GridWriter& operator=(const GridWriter&) = delete;
+
+    /// Close the version in row `row_id` (it stops being current at `valid_to`).
+    void close_version(std::int64_t row_id, const std::string& valid_to);
+    void insert_version(const GridVersionRow& row);
+    /// Give `serial` of `village_code` to `code` (active from `created_at`).
+    void add_serial(const std::string& village_code, int serial, const std::string& code,
+                    const std::string& created_at);
+    /// Retire the serial of `code` for good.
+    void retire_serial(const std::string& code, const std::string& retired_at);
+    /// Record what run `run_id` did to a code (old or new empty: NULL).
+    void add_lineage(std::int64_t run_id, const std::string& old_code, const std::string& new_code,
+                     const std::string& kind, double shared_m2);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wangge::repo
