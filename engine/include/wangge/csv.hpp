@@ -88,9 +88,32 @@ std::string parse_coordinate(std::string_view text, bool latitude, double& value
 /// The same rule for a point already read as numbers: "" or why it is not usable.
 std::string lon_lat_problem(double lon, double lat);
 
-/// The longitude and latitude columns of a header: `x_field` / `y_field` when given,
-/// else the first present of lon, lng, longitude, x, 经度 and of lat, latitude, y, 纬度
-/// (trimmed, case-insensitive). Throws input_error naming `file` and the header.
+/// What a command reading an events file (events import, assign, tiles build) asks of
+/// its header. Coordinates are always needed; id, type and time only when `need_*`
+/// (else they are looked for by name and may be absent; an empty name is not looked for).
+struct InputColumnRequest {
+    std::string x_field, y_field;                  ///< explicit coordinate columns (--x-field/--y-field); empty: guess
+    std::string id_field, type_field, time_field;  ///< column names (--id-field, --type-field, --time-field)
+    bool need_id = false, need_type = false, need_time = false;
+};
+
+/// The columns chosen, as indexes into the header.
+struct InputColumns {
+    std::size_t x = 0, y = 0;
+    std::optional<std::size_t> id, type, time;
+};
+
+/// The one rule for the columns of an events file. Coordinates: `x_field` / `y_field`
+/// when given, else the first present of lon, lng, longitude, x, 经度 and of lat,
+/// latitude, y, 纬度; id, type, time by their names. Every name is matched trimmed and
+/// ASCII case-insensitive. A needed column that is missing throws input_error naming
+/// `file`, what was looked for and the header's columns (describe_columns), checked in
+/// the order id, type, time, longitude, latitude.
+InputColumns choose_input_columns(const std::vector<std::string>& header, const InputColumnRequest& request,
+                                  const std::string& file);
+
+/// The longitude and latitude columns of a header (choose_input_columns without id,
+/// type and time). Throws input_error naming `file` and the header.
 CoordinateColumns coordinate_columns(const std::vector<std::string>& header, const std::string& x_field,
                                      const std::string& y_field, const std::string& file);
 

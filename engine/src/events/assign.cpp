@@ -74,7 +74,10 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
     const std::size_t columns = reader.header().size();
     // Plain variables, not structured bindings: the lambda below captures them (clang
     // before 16, which builds the fuzz targets, cannot capture a structured binding).
-    const auto columns_xy = coordinate_columns(reader.header(), opt.x_field, opt.y_field, opt.in.string());
+    InputColumnRequest want;
+    want.x_field = opt.x_field;
+    want.y_field = opt.y_field;
+    const InputColumns columns_xy = choose_input_columns(reader.header(), want, opt.in.string());
     const std::size_t cx = columns_xy.x, cy = columns_xy.y;
 
     const std::string tmp = opt.out.string() + ".tmp";

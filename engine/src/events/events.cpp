@@ -373,20 +373,17 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         rep.format = "CSV";
         CsvReader csv(opt.file, opt.delimiter);
         const auto& h = csv.header();
-        auto require = [&](const std::string& name, const char* option) {
-            auto i = find_column(h, name);
-            if (!i) {
-                throw input_error(fmt::format("{}: no column {} ({}); its columns are: {}", rep.file,
-                                              text::quote_for_message(name), option, describe_columns(h)));
-            }
-            return *i;
-        };
-        const std::size_t ci = require(opt.id_field, "--id-field");
-        const std::size_t ct = require(opt.type_field, "--type-field");
-        const std::size_t cm = require(opt.time_field, "--time-field");
+        InputColumnRequest want;
+        want.x_field = opt.x_field;
+        want.y_field = opt.y_field;
+        want.id_field = opt.id_field;
+        want.type_field = opt.type_field;
+        want.time_field = opt.time_field;
+        want.need_id = want.need_type = want.need_time = true;
+        const InputColumns columns = choose_input_columns(h, want, rep.file);
+        const std::size_t ci = *columns.id, ct = *columns.type, cm = *columns.time, cx = columns.x, cy = columns.y;
         const auto cs = find_column(h, opt.status_field);
         const auto cr = find_column(h, opt.source_field);
-        const auto [cx, cy] = coordinate_columns(h, opt.x_field, opt.y_field, rep.file);
         const std::string enc = opt.encoding.empty() ? std::string() : text::canonical_encoding(opt.encoding);
         if (!enc.empty()) text::to_utf8("", enc);  // unknown name -> usage_error
         std::vector<std::string> f;

@@ -184,29 +184,42 @@ std::optional<std::size_t> find_column(const std::vector<std::string>& header, s
     return std::nullopt;
 }
 
-CoordinateColumns coordinate_columns(const std::vector<std::string>& header, const std::string& x_field,
-                                     const std::string& y_field, const std::string& file) {
-    auto pick = [&](const std::string& given, std::initializer_list<const char*> names, const char* what,
-                    const char* option) {
-        if (!given.empty()) {
-            if (auto i = find_column(header, given)) return *i;
-        } else {
-            for (const char* n : names)
-                if (auto i = find_column(header, n)) return *i;
-        }
+InputColumns choose_input_columns(const std::vector<std::string>& header, const InputColumnRequest& req,
+                                  const std::string& file) {
+    const auto cols = [&] { return describe_columns(header); };
+    auto named = [&](const std::string& name, bool need, const char* option) -> std::optional<std::size_t> {
+        if (name.empty() && !need) return std::nullopt;
+        if (auto i = find_column(header, name)) return i;
+        if (!need) return std::nullopt;
+        throw input_error(fmt::format("{}: no column {} ({}); its columns are: {}", file, text::quote_for_message(name),
+                                      option, cols()));
+    };
+    auto guessed = [&](const std::string& given, std::initializer_list<const char*> names, const char* what,
+                       const char* option) {
+        if (!given.empty()) return *named(given, true, option);
+        for (const char* n : names)
+            if (auto i = find_column(header, n)) return *i;
         std::string list;
         for (const char* n : names) list += (list.empty() ? "" : ", ") + std::string(n);
-        const std::string cols = describe_columns(header);
-        throw input_error(given.empty() ? fmt::format("{}: no {} column (one of {}; or name it with {}); its columns "
-                                                      "are: {}",
-                                                      file, what, list, option, cols)
-                                        : fmt::format("{}: no column {} ({}); its columns are: {}", file,
-                                                      text::quote_for_message(given), option, cols));
+        throw input_error(fmt::format("{}: no {} column (one of {}; or name it with {}); its columns are: {}", file,
+                                      what, list, option, cols()));
     };
-    CoordinateColumns c;
-    c.x = pick(x_field, {"lon", "lng", "longitude", "x", "经度"}, "longitude", "--x-field");
-    c.y = pick(y_field, {"lat", "latitude", "y", "纬度"}, "latitude", "--y-field");
+    InputColumns c;
+    c.id = named(req.id_field, req.need_id, "--id-field");
+    c.type = named(req.type_field, req.need_type, "--type-field");
+    c.time = named(req.time_field, req.need_time, "--time-field");
+    c.x = guessed(req.x_field, {"lon", "lng", "longitude", "x", "经度"}, "longitude", "--x-field");
+    c.y = guessed(req.y_field, {"lat", "latitude", "y", "纬度"}, "latitude", "--y-field");
     return c;
+}
+
+CoordinateColumns coordinate_columns(const std::vector<std::string>& header, const std::string& x_field,
+                                     const std::string& y_field, const std::string& file) {
+    InputColumnRequest req;
+    req.x_field = x_field;
+    req.y_field = y_field;
+    const auto c = choose_input_columns(header, req, file);
+    return {c.x, c.y};
 }
 
 CsvReader::CsvReader(const std::filesystem::path& file, char delimiter) : path_(file.string()) {
