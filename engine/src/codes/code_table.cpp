@@ -7,6 +7,8 @@
 #include <array>
 #include <memory>
 
+#include "store/codes_repo.hpp"
+#include "store/runs_repo.hpp"
 #include "wangge/codes.hpp"
 #include "wangge/error.hpp"
 #include "wangge/source.hpp"
@@ -47,8 +49,8 @@ CodeTableLoadReport load_code_table(Store& store, const std::filesystem::path& d
     }
     CodeTableLoadReport report;
     Store::Transaction tx(store);
-    store.exec("DELETE FROM division_codes");
-    Statement insert = store.prepare("INSERT INTO division_codes(code, level, name, parent_code) VALUES (?,?,?,?)");
+    repo::clear_division_codes(store);
+    repo::DivisionCodeWriter insert(store);
     for (const auto& spec : csv_files) {
         const auto path = dir / spec.file;
         const char* open_options[] = {"AUTODETECT_TYPE=NO", "HEADERS=YES", nullptr};
@@ -77,10 +79,7 @@ CodeTableLoadReport load_code_table(Store& store, const std::filesystem::path& d
                                               line, code, want, level_name(spec.level)));
             if (name.empty())
                 throw input_error(fmt::format("{}: line {}: code {} has no name", path.string(), line, code));
-            insert.bind(1, code).bind(2, level_name(spec.level)).bind(3, name);
-            if (auto p = parent_code(code)) insert.bind(4, *p);
-            else insert.bind_null(4);
-            insert.run();
+            insert.insert({code, std::string(level_name(spec.level)), name, parent_code(code)});
             ++count;
             if (progress && count % 20000 == 0) progress(count, total, spec.file);
         }
@@ -93,20 +92,16 @@ CodeTableLoadReport load_code_table(Store& store, const std::filesystem::path& d
         case Level::village: report.villages = count; break;
         }
     }
-    Statement meta = store.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
-    meta.bind(1, std::string_view("code_table_source")).bind(2, std::filesystem::absolute(dir).string()).run();
-    meta.bind(1, std::string_view("code_table_loaded_at"))
-        .bind(2, *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')"))
-        .run();
+    repo::set_meta(store, "code_table_source", std::filesystem::absolute(dir).string());
+    repo::set_meta(store, "code_table_loaded_at", repo::now_timestamp(store));
     tx.commit();
     return report;
 }
 
 std::optional<CodeEntry> lookup_code(Store& store, std::string_view code) {
-    Statement st = store.prepare("SELECT level, name FROM division_codes WHERE code = ?");
-    st.bind(1, code);
-    if (!st.step()) return std::nullopt;
-    return CodeEntry{std::string(code), *level_from_name(st.text(0)), st.text(1)};
+    auto row = repo::find_division_code(store, code);
+    if (!row) return std::nullopt;
+    return CodeEntry{std::move(row->code), *level_from_name(row->level), std::move(row->name)};
 }
 
 std::vector<CodeEntry> code_chain(Store& store, std::string_view code) {
@@ -119,7 +114,7 @@ std::vector<CodeEntry> code_chain(Store& store, std::string_view code) {
 }
 
 std::int64_t code_table_size(Store& store) {
-    return store.query_int("SELECT count(*) FROM division_codes");
+    return repo::count_division_codes(store);
 }
 
 } // namespace wangge

@@ -8,9 +8,11 @@
 #include <optional>
 #include <unordered_map>
 
+#include "geometry/geos.hpp"
+#include "store/jurisdictions_repo.hpp"
+#include "store/runs_repo.hpp"
 #include "wangge/csv.hpp"
 #include "wangge/error.hpp"
-#include "geometry/geos.hpp"
 #include "wangge/jurisdictions.hpp"
 #include "wangge/store.hpp"
 
@@ -135,7 +137,6 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
     const std::int64_t total = src.feature_count();
     std::vector<Candidate> cands;
     std::unordered_map<std::string, std::size_t> first_by_code;
-    Statement in_store = store.prepare("SELECT source_file, imported_at FROM jurisdictions WHERE code = ?");
     SourceFeature f;
     while (src.next(f)) {
         Candidate c;
@@ -151,15 +152,14 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
                                        cands[it->second].src.fid);
         }
         if (c.reject.empty()) {
-            in_store.bind(1, c.code.code);
-            if (in_store.step()) {
+            if (const auto stored = repo::jurisdiction_origin(store, c.code.code)) {
                 c.exists_in_store = true;
                 if (!opt.replace)
-                    c.reject = fmt::format("code {} is already in the store (imported from {} at {}); "
-                                           "--replace replaces it",
-                                           c.code.code, in_store.text(0), in_store.text(1));
+                    c.reject = fmt::format(
+                        "code {} is already in the store (imported from {} at {}); "
+                        "--replace replaces it",
+                        c.code.code, stored->source_file, stored->imported_at);
             }
-            in_store.reset();
         }
         if (c.reject.empty() && have_code_table) {
             const auto entry = lookup_code(store, c.code.code);
@@ -195,7 +195,6 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
         geos::Prepared prepared;
     };
     std::map<std::string, ParentGeom> parents;
-    Statement parent_from_store = store.prepare("SELECT AsBinary(geom) FROM jurisdictions WHERE code = ?");
     std::int64_t checked = 0;
     std::map<std::string, std::int64_t> unchecked_children;  // missing parent -> children
     for (auto& c : cands) {
@@ -207,13 +206,10 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
             if (auto a = accepted_by_code.find(pcode); a != accepted_by_code.end()) {
                 pg.geom = a->second->geom.get();
             } else {
-                parent_from_store.bind(1, pcode);
-                if (parent_from_store.step()) {
-                    auto wkb = parent_from_store.blob(0);
-                    pg.owned = geos.from_wkb(wkb.data(), wkb.size());
+                if (const auto wkb = repo::jurisdiction_wkb(store, pcode)) {
+                    pg.owned = geos.from_wkb(wkb->data(), wkb->size());
                     pg.geom = pg.owned.get();
                 }
-                parent_from_store.reset();
             }
             if (pg.geom) pg.prepared = geos.prepare(pg.geom);
             it = parents.emplace(pcode, std::move(pg)).first;
@@ -269,43 +265,33 @@ ImportReport import_jurisdictions(Store& store, const ImportOptions& opt, const 
     std::stable_sort(ordered.begin(), ordered.end(), [](const Candidate* a, const Candidate* b) {
         return level_rank(a->code.level) < level_rank(b->code.level);
     });
-    Statement run = store.prepare(
-        "INSERT INTO import_runs(kind, source_file, started_at, options) "
-        "VALUES ('jurisdictions', ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?)");
-    run.bind(1, report.file)
-        .bind(2, fmt::format("code_field={} name_field={} repair={} skip_invalid={} replace={} crs={} encoding={}",
-                             opt.code_field, opt.name_field, opt.repair, opt.skip_invalid, opt.replace, report.crs,
-                             report.encoding))
-        .run();
-    report.import_id = store.query_int("SELECT last_insert_rowid()");
+    report.import_id = repo::begin_import_run(
+        store, "jurisdictions", report.file,
+        fmt::format("code_field={} name_field={} repair={} skip_invalid={} replace={} crs={} encoding={}",
+                    opt.code_field, opt.name_field, opt.repair, opt.skip_invalid, opt.replace, report.crs,
+                    report.encoding));
     record_source_crs(store, report.import_id, src);
-    Statement del = store.prepare("DELETE FROM jurisdictions WHERE code = ?");
-    Statement ins = store.prepare(
-        "INSERT INTO jurisdictions(code, level, name, parent_code, source_file, source_feature, import_id, "
-        "imported_at, geom) VALUES (?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), "
-        "CastToMultiPolygon(GeomFromWKB(?, 4490)))");
+    repo::JurisdictionWriter writer(store);
+    repo::JurisdictionRow row;
+    row.source_file = report.file;
     std::int64_t written = 0;
     for (Candidate* c : ordered) {
         if (c->exists_in_store) {
-            del.bind(1, c->code.code).run();
+            writer.remove(c->code.code);
             ++report.replaced;
         }
-        const auto wkb = geos.to_wkb(c->geom.get());
-        ins.bind(1, c->code.code).bind(2, level_name(c->code.level)).bind(3, c->name);
-        if (auto p = parent_code(c->code.code); p && c->code.level != Level::county) ins.bind(4, *p);
-        else ins.bind_null(4);
-        ins.bind(5, report.file).bind(6, c->src.fid).bind(7, report.import_id).bind_blob(8, wkb.data(), wkb.size());
-        ins.run();
+        row.code = c->code.code;
+        row.level = level_name(c->code.level);
+        row.name = c->name;
+        row.parent_code = c->code.level != Level::county ? parent_code(c->code.code) : std::nullopt;
+        row.wkb = geos.to_wkb(c->geom.get());
+        writer.insert(row, c->src.fid, report.import_id);
         if (progress && ++written % 200 == 0)
             progress(written, static_cast<std::int64_t>(ordered.size()), "writing");
     }
     report.imported = static_cast<std::int64_t>(ordered.size());
-    Statement upd = store.prepare("UPDATE import_runs SET imported = ?, replaced = ?, rejected = ? WHERE id = ?");
-    upd.bind(1, report.imported)
-        .bind(2, report.replaced)
-        .bind(3, static_cast<std::int64_t>(report.rejects.size()))
-        .bind(4, report.import_id)
-        .run();
+    repo::finish_import_run(store, report.import_id, report.imported, report.replaced,
+                            static_cast<std::int64_t>(report.rejects.size()));
     tx->commit();
     report.committed = true;
     return report;

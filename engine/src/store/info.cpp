@@ -1,4 +1,7 @@
-// The store summary of `wangge info`: counts of what each table holds.
+// The store summary of `wangge info`: counts of what each table holds, read
+// through the repositories that own the tables.
+#include "store/jurisdictions_repo.hpp"
+#include "store/runs_repo.hpp"
 #include "wangge/codes.hpp"
 #include "wangge/jurisdictions.hpp"
 #include "wangge/store.hpp"
@@ -10,18 +13,12 @@ StoreInfo store_info(Store& store) {
     info.path = store.path().string();
     info.schema_version = store.schema_version();
     info.latest_schema_version = Store::latest_schema_version();
-    for (const char* level : {"county", "township", "village"}) {
-        Statement st = store.prepare("SELECT count(*) FROM jurisdictions WHERE level = ?");
-        st.bind(1, std::string_view(level));
-        st.step();
-        info.jurisdictions.push_back({level, st.int64(0)});
-    }
-    Statement ext = store.prepare(
-        "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), max(MbrMaxY(geom)) FROM jurisdictions");
-    if (ext.step() && !ext.is_null(0)) info.extent = std::array<double, 4>{ext.real(0), ext.real(1), ext.real(2), ext.real(3)};
+    for (const char* level : {"county", "township", "village"})
+        info.jurisdictions.push_back({level, repo::count_jurisdictions(store, level)});
+    info.extent = repo::jurisdictions_extent(store);
     info.code_table_entries = code_table_size(store);
-    info.code_table_source = store.query_text("SELECT value FROM meta WHERE key='code_table_source'").value_or("");
-    info.import_runs = store.query_int("SELECT count(*) FROM import_runs");
+    info.code_table_source = repo::get_meta(store, "code_table_source").value_or("");
+    info.import_runs = repo::count_import_runs(store);
     info.household_points = store.query_int("SELECT count(*) FROM households");
     info.households = store.query_int("SELECT coalesce(sum(households), 0) FROM households");
     info.barriers = store.query_int("SELECT count(*) FROM barriers");
