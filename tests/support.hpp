@@ -37,7 +37,15 @@ RunResult run_wangge(const std::vector<std::string>& args);
 fs::path source_dir();    ///< the repository root
 fs::path sample_dir();    ///< shapefiles/
 fs::path data_dir();      ///< tests/data/
-fs::path shared_dir();    ///< ../shared (may be absent outside CI)
+fs::path shared_dir();    ///< ../shared (may be absent outside CI; WANGGE_TEST_SHARED_DIR overrides it)
+
+/// True when the environment variable CI is "true" (as on the CI runners).
+bool on_ci();
+/// A test's prerequisite that lives outside the repository (../shared data, a tool
+/// such as ogrinfo, the npm validators): returns `present`. When it is absent, the
+/// test fails under CI=true ("WHAT missing") and otherwise warns "WHAT missing -
+/// skipped"; the caller then returns: `if (!require_or_skip(fs::exists(f), ...)) return;`
+bool require_or_skip(bool present, const std::string& what);
 
 /// Feature count of a GDAL vector file's first (or named) layer; -1 if unreadable.
 std::int64_t feature_count(const fs::path& file, const std::string& layer = "");

@@ -173,10 +173,7 @@ TEST_CASE("crs: townships in CGCS2000 / 3-degree Gauss-Kruger CM 120E (EPSG:4549
 TEST_CASE("zhejiang counties: real defects; --skip-invalid --repair stores 85 repaired, rejects 4 null codes",
           "[e2e][zhejiang]") {
     const auto src = shared_dir() / "data" / "boundaries" / "zhejiang_counties.geojson";
-    if (!fs::exists(src)) {
-        WARN("skipped: " << src << " not present (it is beside the repository in CI)");
-        return;
-    }
+    if (!require_or_skip(fs::exists(src), src.string() + " (beside the repository in CI)")) return;
     TempDir dir("zhejiang");
     const std::string db = (dir / "s.sqlite").string();
     REQUIRE(run_wangge({"--db", db, "codes", "load", (sample_dir() / "codes").string()}).exit_code == 0);
@@ -190,7 +187,7 @@ TEST_CASE("zhejiang counties: real defects; --skip-invalid --repair stores 85 re
                                rejects.string()});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
-    CHECK_THAT(r.out, Catch::Contains("85 accepted (85 counties, 0 townships, 0 villages), 85 repaired, 4 rejected"));
+    CHECK_THAT(r.out, Catch::Contains("85 imported (85 counties, 0 townships, 0 villages), 85 repaired, 4 rejected"));
     const auto csv = read_file(rejects);
     for (const char* name : {"下城区", "江干区", "临安市", "玉环县"})
         CHECK_THAT(csv, Catch::Contains(std::string(",,") + name + ",no code (empty field)"));
@@ -258,10 +255,7 @@ TEST_CASE("codes: load the shipped table, show a village's full chain", "[e2e][c
 
 TEST_CASE("codes: the national table from shared data loads all 665,276 codes", "[e2e][codes]") {
     const auto dir = shared_dir() / "data" / "china-division";
-    if (!fs::exists(dir)) {
-        WARN("skipped: " << dir << " not present (it is beside the repository in CI)");
-        return;
-    }
+    if (!require_or_skip(fs::exists(dir), dir.string() + " (beside the repository in CI)")) return;
     TempDir tmp("codes-national");
     const std::string db = (tmp / "s.sqlite").string();
     const auto r = run_wangge({"--db", db, "codes", "load", dir.string()});

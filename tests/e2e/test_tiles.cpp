@@ -211,11 +211,9 @@ TEST_CASE("tiles: a tile that simplifying cannot bring under the limit shows eac
 TEST_CASE("tiles: PMTiles read back by the pmtiles npm package, MBTiles by GDAL, tiles by @mapbox/vector-tile",
           "[e2e][tiles][npm]") {
     const auto js = source_dir() / "tiles" / "js";
-    if (!fs::exists(js / "node_modules" / "pmtiles")) {
-        if (std::getenv("CI")) FAIL("tiles/js/node_modules missing: run tiles/js/setup.sh");
-        WARN("skipped: run tiles/js/setup.sh for the npm validators");
+    if (!require_or_skip(fs::exists(js / "node_modules" / "pmtiles"),
+                         "tiles/js/node_modules (run tiles/js/setup.sh for the npm validators)"))
         return;
-    }
     TempDir dir("tiles-readback");
     const auto pm = dir / "t.pmtiles", mb = dir / "t.mbtiles";
     const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", pm.string(), "--maxzoom", "13"});

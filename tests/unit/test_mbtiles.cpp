@@ -166,10 +166,7 @@ TEST_CASE("tiles: MBTiles appear only when finished", "[tiles]") {
 }
 
 TEST_CASE("tiles: GDAL's MVT driver (ogrinfo) lists the layers of an MBTiles written here", "[tiles]") {
-    if (run_shell("ogrinfo --version").exit_code != 0) {
-        WARN("ogrinfo (gdal-bin) not found - skipped");
-        return;
-    }
+    if (!require_or_skip(run_shell("ogrinfo --version").exit_code == 0, "ogrinfo (gdal-bin)")) return;
     TempDir dir("mbtiles-gdal");
     const auto path = dir / "g.mbtiles";
     {
