@@ -1,14 +1,6 @@
 // Event classification, event import and assignment.
 #include "wangge/events.hpp"
 
-#include "wangge/csv.hpp"
-#include "wangge/error.hpp"
-#include "geometry/geos.hpp"
-#include "wangge/source.hpp"
-#include "wangge/store.hpp"
-#include "wangge/testpoint.hpp"
-#include "wangge/text.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,6 +11,17 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "geometry/geos.hpp"
+#include "store/events_repo.hpp"
+#include "store/grids_repo.hpp"
+#include "store/runs_repo.hpp"
+#include "wangge/csv.hpp"
+#include "wangge/error.hpp"
+#include "wangge/source.hpp"
+#include "wangge/store.hpp"
+#include "wangge/testpoint.hpp"
+#include "wangge/text.hpp"
 
 namespace wangge {
 
@@ -88,14 +91,8 @@ int replace_types(Store& store, CsvReader& csv, const std::string& origin, const
         types.push_back(std::move(t));
     }
     if (types.empty()) throw input_error(fmt::format("{}: no event types", origin));
-    store.exec("DELETE FROM event_types");
-    Statement ins = store.prepare("INSERT INTO event_types VALUES (?,?,?,?,?,?,?)");
-    for (const auto& t : types) {
-        ins.bind(1, t.code).bind(2, t.name).bind(3, t.major_code).bind(4, t.major_name).bind(5, t.platform_code);
-        ins.bind(6, t.platform).bind(7, static_cast<std::int64_t>(t.township_closable)).run();
-    }
-    Statement meta = store.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('event_types_version', ?)");
-    meta.bind(1, version).run();
+    repo::replace_event_types(store, types);
+    repo::set_meta(store, "event_types_version", version);
     return static_cast<int>(types.size());
 }
 
@@ -223,22 +220,16 @@ int load_default_event_types(Store& store) {
 }
 
 std::vector<EventType> list_event_types(Store& store) {
-    std::vector<EventType> out;
-    Statement st = store.prepare("SELECT code, name, major_code, major_name, platform_code, platform, township_closable "
-                                 "FROM event_types ORDER BY code");
-    while (st.step())
-        out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.int64(6) != 0});
-    return out;
+    return repo::event_types(store);
 }
 
 std::string event_types_version(Store& store) {
-    return store.query_text("SELECT value FROM meta WHERE key='event_types_version'").value_or("");
+    return repo::get_meta(store, "event_types_version").value_or("");
 }
 
 CoverageIndex grid_index(Store& store) {
     std::vector<CoverageIndex::Polygon> polys;
-    Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
-    while (st.step()) polys.push_back({st.text(0), st.blob(1)});
+    for (auto& g : repo::current_grids(store, "", true)) polys.push_back({std::move(g.code), std::move(g.wkb)});
     return CoverageIndex(polys);
 }
 
@@ -252,6 +243,20 @@ std::string reason_kind(const std::string& r) {
         if (r.find(k) != std::string::npos)
             return k == std::string("time") ? "bad time" : k == std::string("quoted field") ? "unclosed quote" : k;
     return "other";
+}
+
+/// Where a point (CGCS2000) falls: its grid, or in no grid with the nearest one.
+repo::EventPlacement place(const CoverageIndex& index, double lon, double lat) {
+    repo::EventPlacement p;
+    const int g = index.locate(lon, lat);
+    p.uncovered = g < 0;
+    if (g >= 0) {
+        p.grid_code = index.code(g);
+    } else if (const auto [n, d] = index.nearest(lon, lat); n >= 0) {
+        p.nearest_grid = index.code(n);
+        p.nearest_m = d;
+    }
+    return p;
 }
 
 struct Row {
@@ -285,26 +290,11 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
     const CoverageIndex index = grid_index(store);
     pause_point("events-import:grids-read");
     if (index.size() == 0) throw input_error("the store has no grids: run 'wangge partition' before importing events");
-    Statement run = store.prepare("INSERT INTO import_runs(kind, source_file, started_at, options) "
-                                  "VALUES ('events', ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?)");
-    run.bind(1, rep.file).bind(2, fmt::format("crs={}", chinacrs::datum_name(opt.crs))).run();
-    rep.import_id = store.query_int("SELECT last_insert_rowid()");
-    const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
-    Statement exists = store.prepare("SELECT 1 FROM events WHERE event_id = ?");
-    // the line of each id imported by this run (a temporary table: memory stays flat)
-    store.exec(
-        "CREATE TEMP TABLE IF NOT EXISTS event_import_lines(event_id TEXT PRIMARY KEY, line INTEGER NOT NULL) "
-        "WITHOUT ROWID");
-    store.exec("DELETE FROM temp.event_import_lines");
-    Statement first_line = store.prepare("SELECT line FROM temp.event_import_lines WHERE event_id = ?");
-    Statement mark_line = store.prepare("INSERT INTO temp.event_import_lines(event_id, line) VALUES (?, ?)");
-    Statement ins = store.prepare(
-        "INSERT INTO events(event_id, type_code, reported_at, status, source, crs, lon_reported, lat_reported, "
-        "grid_code, uncovered, nearest_grid, nearest_m, import_id, assigned_at, geom) "
-        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14, MakePoint(?15, ?16, 4490)) "
-        "ON CONFLICT(event_id) DO UPDATE SET type_code=?2, reported_at=?3, status=?4, source=?5, crs=?6, "
-        "lon_reported=?7, lat_reported=?8, grid_code=?9, uncovered=?10, nearest_grid=?11, nearest_m=?12, "
-        "import_id=?13, assigned_at=?14, geom=MakePoint(?15, ?16, 4490)");
+    rep.import_id =
+        repo::begin_import_run(store, "events", rep.file, fmt::format("crs={}", chinacrs::datum_name(opt.crs)));
+    const std::string now = repo::now_timestamp(store);
+    repo::EventImportWriter events(store);
+    repo::EventRecord e;
 
     auto reject = [&](const Row& r, const std::string& why) {
         ++rep.rejected;
@@ -331,37 +321,27 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         std::string why;
         const auto t = parse_iso8601(r.time_raw, opt.assume_zone, why);
         if (!t) return reject(r, why);
-        first_line.bind(1, r.id);
-        std::optional<std::int64_t> earlier;
-        if (first_line.step()) earlier = first_line.int64(0);
-        first_line.reset();
-        if (earlier)
+        if (const auto earlier = events.first_line(r.id))
             return reject(r, fmt::format("duplicate id: {} {} has the same id (that row is kept)",
                                          rep.format == "CSV" ? "line" : "feature", *earlier));
-        mark_line.bind(1, r.id).bind(2, r.line).run();
+        events.mark_line(r.id, r.line);
         const auto ll = chinacrs::to_cgcs2000(opt.crs, r.lon, r.lat);
-        const int g = index.locate(ll.lon, ll.lat);
-        exists.bind(1, r.id);
-        const bool existed = exists.step();
-        exists.reset();
-        ins.bind(1, r.id).bind(2, r.type).bind(3, *t);
-        if (r.status.empty()) ins.bind_null(4);
-        else ins.bind(4, r.status);
-        if (r.source.empty()) ins.bind_null(5);
-        else ins.bind(5, r.source);
-        ins.bind(6, chinacrs::datum_name(opt.crs)).bind(7, r.lon).bind(8, r.lat);
-        if (g >= 0) {
-            ins.bind(9, index.code(g)).bind(10, std::int64_t{0}).bind_null(11).bind_null(12);
-            ++rep.assigned;
-        } else {
-            const auto [n, d] = index.nearest(ll.lon, ll.lat);
-            ins.bind_null(9).bind(10, std::int64_t{1});
-            if (n >= 0) ins.bind(11, index.code(n)).bind(12, d);
-            else ins.bind_null(11).bind_null(12);
-            ++rep.uncovered;
-        }
-        ins.bind(13, rep.import_id).bind(14, now).bind(15, ll.lon).bind(16, ll.lat);
-        ins.run();
+        const bool existed = events.exists(r.id);
+        e.event_id = r.id;
+        e.type_code = r.type;
+        e.reported_at = *t;
+        e.status = r.status;
+        e.source = r.source;
+        e.crs = chinacrs::datum_name(opt.crs);
+        e.lon_reported = r.lon;
+        e.lat_reported = r.lat;
+        e.lon = ll.lon;
+        e.lat = ll.lat;
+        e.placement = place(index, ll.lon, ll.lat);
+        ++(e.placement.uncovered ? rep.uncovered : rep.assigned);
+        e.import_id = rep.import_id;
+        e.assigned_at = now;
+        events.upsert(e);
         ++rep.imported;
         ++(existed ? rep.updated : rep.inserted);
         const auto p = platform_of.find(r.type);
@@ -470,8 +450,7 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
             if (progress && rep.read % 50000 == 0) progress(rep.read, total, "importing");
         }
     }
-    Statement upd = store.prepare("UPDATE import_runs SET imported = ?, replaced = ?, rejected = ? WHERE id = ?");
-    upd.bind(1, rep.imported).bind(2, rep.updated).bind(3, rep.rejected).bind(4, rep.import_id).run();
+    repo::finish_import_run(store, rep.import_id, rep.imported, rep.updated, rep.rejected);
     if (rep.imported > 0) tx.commit();  // nothing imported: the store stays as it was
     return rep;
 }
@@ -480,10 +459,10 @@ namespace {
 
 ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned char>>* areas) {
     ReassignReport rep;
-    if (store.query_int("SELECT count(*) FROM events") == 0) return rep;
+    if (repo::count_events(store) == 0) return rep;
     const CoverageIndex index = grid_index(store);
     auto& g = geos::Context::local();
-    std::string where;
+    std::optional<repo::Frame> frame;
     if (areas) {
         if (areas->empty()) return rep;
         std::vector<geos::Geometry> parts;
@@ -493,50 +472,32 @@ ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned cha
             raw.push_back(parts.back().get());
         }
         // events in the areas' envelope are checked again (locate gives the others
-        // the grid they already have)
+        // the grid they already have); so is any event whose grid is no longer
+        // current, wherever it is, and every event in no grid: its nearest grid may
+        // be one that changed (they are few)
         auto area = g.collect(raw);
-        double x0, y0, x1, y1;
-        GEOSGeom_getXMin_r(g.handle(), area.get(), &x0);
-        GEOSGeom_getYMin_r(g.handle(), area.get(), &y0);
-        GEOSGeom_getXMax_r(g.handle(), area.get(), &x1);
-        GEOSGeom_getYMax_r(g.handle(), area.get(), &y1);
-        where = fmt::format(" WHERE id IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'events' AND "
-                            "search_frame = BuildMbr({:.12f}, {:.12f}, {:.12f}, {:.12f}, 4490))",
-                            x0, y0, x1, y1);
+        repo::Frame f;
+        GEOSGeom_getXMin_r(g.handle(), area.get(), &f.x0);
+        GEOSGeom_getYMin_r(g.handle(), area.get(), &f.y0);
+        GEOSGeom_getXMax_r(g.handle(), area.get(), &f.x1);
+        GEOSGeom_getYMax_r(g.handle(), area.get(), &f.y1);
+        frame = f;
     }
-    const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
-    // Also any event whose grid is no longer current, wherever it is, and every
-    // event in no grid: its nearest grid may be one that changed (they are few).
-    Statement sel = store.prepare("SELECT id, X(geom), Y(geom), coalesce(grid_code, ''), uncovered, "
-                                  "coalesce(nearest_grid, ''), nearest_m FROM events" + where +
-                                  (areas ? " OR (grid_code IS NOT NULL AND grid_code NOT IN "
-                                           "(SELECT code FROM grids WHERE valid_to IS NULL)) OR uncovered = 1"
-                                         : ""));
-    Statement upd = store.prepare(
-        "UPDATE events SET grid_code = ?, uncovered = ?, nearest_grid = ?, nearest_m = ?, assigned_at = ? WHERE id = ?");
-    while (sel.step()) {
-        const double x = sel.real(1), y = sel.real(2);
+    const std::string now = repo::now_timestamp(store);
+    repo::EventPlacementWriter writer(store);
+    repo::for_each_event_to_place(store, frame, [&](const repo::StoredPlacement& e) {
         ++rep.checked;
-        const int gi = index.locate(x, y);
-        const std::string code = gi >= 0 ? index.code(gi) : std::string();
-        if (gi >= 0) ++rep.assigned;
-        else ++rep.uncovered;
-        const bool was_uncovered = sel.int64(4) != 0;
-        if (gi >= 0) {
-            if (code == sel.text(3) && !was_uncovered) continue;
-            upd.bind(1, code).bind(2, std::int64_t{0}).bind_null(3).bind_null(4);
-        } else {
-            // still in no grid: the nearest grid and its distance are checked too
-            const auto [n, d] = index.nearest(x, y);
-            const std::string near = n >= 0 ? index.code(n) : std::string();
-            if (was_uncovered && near == sel.text(5) && !sel.is_null(6) && std::abs(sel.real(6) - d) < 1e-3) continue;
-            upd.bind_null(1).bind(2, std::int64_t{1});
-            if (n >= 0) upd.bind(3, near).bind(4, d);
-            else upd.bind_null(3).bind_null(4);
-        }
+        const repo::EventPlacement p = place(index, e.lon, e.lat);
+        ++(p.uncovered ? rep.uncovered : rep.assigned);
+        const auto& was = e.placement;
+        if (!p.uncovered && p.grid_code == was.grid_code && !was.uncovered) return;
+        // still in no grid: the nearest grid and its distance are checked too
+        if (p.uncovered && was.uncovered && p.nearest_grid == was.nearest_grid && p.nearest_m && was.nearest_m &&
+            std::abs(*was.nearest_m - *p.nearest_m) < 1e-3)
+            return;
         ++rep.changed;
-        upd.bind(5, now).bind(6, sel.int64(0)).run();
-    }
+        writer.update(e.rowid, p, now);
+    });
     return rep;
 }
 
@@ -561,15 +522,10 @@ ReassignReport reassign_events_within(Store& store, const std::vector<std::vecto
 
 EventCounts event_counts(Store& store, const std::string& prefix) {
     EventCounts c;
-    Statement st = store.prepare(
-        "SELECT coalesce(t.platform, '(unknown type)'), count(*), sum(e.uncovered) FROM events e "
-        "LEFT JOIN event_types t ON t.code = e.type_code "
-        "WHERE ?1 = '' OR e.grid_code LIKE ?1 || '%' GROUP BY 1 ORDER BY 1");
-    st.bind(1, prefix);
-    while (st.step()) {
-        c.by_platform[st.text(0)] = st.int64(1);
-        c.events += st.int64(1);
-        c.uncovered += st.int64(2);
+    for (const auto& p : repo::event_counts_by_platform(store, prefix)) {
+        c.by_platform[p.platform] = p.events;
+        c.events += p.events;
+        c.uncovered += p.uncovered;
     }
     c.assigned = c.events - c.uncovered;
     return c;
