@@ -62,4 +62,8 @@ void add_assign(CLI::App& app, Registry& reg);
 void add_locate(CLI::App& app, Registry& reg);
 void add_tiles(CLI::App& app, Registry& reg);
 
+/// The --delimiter option of a command reading CSV: 0 (guess) when empty, a tab for
+/// "\t" or "tab", else its one character (usage_error otherwise). In cmd_events.cpp.
+char delimiter_of(const std::string& d);
+
 } // namespace wangge::cli
