@@ -58,7 +58,11 @@ void add_tiles(CLI::App& app, Registry& reg) {
     auto grids_file = std::make_shared<std::string>(), events_file = std::make_shared<std::string>();
     b->add_option("--grids-file", *grids_file, "Tile grids from this GDAL polygon file instead of the store (batch)");
     b->add_option("--code-field", opt->grids_code_field, "Code field of --grids-file")->capture_default_str();
-    b->add_option("--events-file", *events_file, "Events from this CSV (lon, lat[, type_code]) with --grids-file");
+    b->add_option("--events-file", *events_file,
+                  "Events from this CSV (lon/lng/longitude/x/经度, lat/latitude/y/纬度 in any case[, type_code]) with "
+                  "--grids-file");
+    b->add_option("--x-field", opt->events_x_field, "Longitude column of --events-file (default: found by name)");
+    b->add_option("--y-field", opt->events_y_field, "Latitude column of --events-file (default: found by name)");
     b->callback([&reg, opt, out, overwrite, layers, bbox, township, county, max_kb, grids_file, events_file, zooms] {
         *reg.action = [&reg, opt, out, overwrite, layers, bbox, township, county, max_kb, grids_file, events_file,
                        zooms] {

@@ -69,9 +69,12 @@ struct BuildOptions {
     std::filesystem::path update_from;
     /// Tile files instead of the store (batch jobs, benchmarks): grids from any GDAL
     /// polygon file (code from `grids_code_field`), events from a CSV with lon/lat
-    /// columns (assigned to those grids for the counts).
+    /// columns (assigned to those grids for the counts): `events_x_field` /
+    /// `events_y_field` when given, else found by wangge/csv.hpp's one rule
+    /// (lon, lng, longitude, x, 经度 / lat, latitude, y, 纬度, any case).
     std::filesystem::path grids_file, events_file;
     std::string grids_code_field = "code";
+    std::string events_x_field, events_y_field;
 };
 
 struct BuildReport {
