@@ -1,10 +1,11 @@
 // Reading grids back: lists, a grid's versions and lineage.
 #include <fmt/format.h>
 
-#include <map>
+#include <set>
 
+#include "store/codes_repo.hpp"
 #include "store/grids_repo.hpp"
-#include "wangge/codes.hpp"
+#include "store/jurisdictions_repo.hpp"
 #include "wangge/error.hpp"
 #include "wangge/grids.hpp"
 #include "wangge/store.hpp"
@@ -13,28 +14,21 @@ namespace wangge {
 
 namespace {
 
-// TODO(lead): belongs to jurisdictions_repo (the name of the jurisdiction `code`,
-// nullopt when the store has none).
-std::optional<std::string> jurisdiction_name(Store& store, const std::string& code) {
-    Statement st = store.prepare("SELECT name FROM jurisdictions WHERE code = ?");
-    st.bind(1, code);
-    if (!st.step()) return std::nullopt;
-    return st.text(0);
-}
-
 /// Fills the names of the rows' village, township and county: from the
-/// jurisdictions, else the code table, else empty. Each code is looked up once.
+/// jurisdictions, else the code table, else empty.
 void fill_names(Store& store, std::vector<GridRow>& rows) {
-    std::map<std::string, std::string> names;
-    auto name_of = [&](const std::string& code) -> const std::string& {
-        auto it = names.find(code);
-        if (it != names.end()) return it->second;
-        std::string name;
-        if (auto j = jurisdiction_name(store, code))
-            name = std::move(*j);
-        else if (auto c = lookup_code(store, code))
-            name = std::move(c->name);
-        return names.emplace(code, std::move(name)).first->second;
+    std::set<std::string> codes;
+    for (const auto& r : rows) codes.insert({r.village_code, r.township_code, r.county_code});
+    const std::vector<std::string> wanted(codes.begin(), codes.end());
+    const auto jurisdictions = repo::jurisdiction_names(store, wanted);
+    std::vector<std::string> rest;
+    for (const auto& c : wanted)
+        if (!jurisdictions.count(c)) rest.push_back(c);
+    const auto table = repo::division_code_names(store, rest);
+    auto name_of = [&](const std::string& code) {
+        if (auto it = jurisdictions.find(code); it != jurisdictions.end()) return it->second;
+        if (auto it = table.find(code); it != table.end()) return it->second;
+        return std::string();
     };
     for (auto& r : rows) {
         r.village_name = name_of(r.village_code);

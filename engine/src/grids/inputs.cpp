@@ -3,6 +3,9 @@
 // the household points of each village, each point in exactly one village.
 #include "wangge/grids.hpp"
 
+#include "store/inputs_repo.hpp"
+#include "store/jurisdictions_repo.hpp"
+#include "store/runs_repo.hpp"
 #include "wangge/coverage_index.hpp"
 #include "wangge/error.hpp"
 #include "geometry/geos.hpp"
@@ -13,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -20,19 +24,6 @@
 namespace wangge {
 
 namespace {
-
-std::int64_t start_run(Store& store, const char* kind, const std::string& file, const std::string& options) {
-    Statement run = store.prepare(
-        "INSERT INTO import_runs(kind, source_file, started_at, options) "
-        "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?)");
-    run.bind(1, std::string_view(kind)).bind(2, file).bind(3, options).run();
-    return store.query_int("SELECT last_insert_rowid()");
-}
-
-void finish_run(Store& store, std::int64_t id, std::int64_t imported, std::int64_t rejected) {
-    Statement upd = store.prepare("UPDATE import_runs SET imported = ?, rejected = ? WHERE id = ?");
-    upd.bind(1, imported).bind(2, rejected).bind(3, id).run();
-}
 
 std::string opt_text(const SourceFeature& f, std::optional<int> idx) {
     if (!idx) return {};
@@ -52,11 +43,7 @@ InputImportReport import_households(Store& store, const HouseholdImportOptions& 
     report.crs_operation = src.crs_operation().description + ", accuracy " + src.crs_operation().accuracy_text();
     report.warnings = src.warnings();
     const int count_idx = src.require_field(opt.count_field, "--count-field");
-    struct Row {
-        std::int64_t fid, n;
-        std::vector<unsigned char> wkb;
-    };
-    std::vector<Row> rows;
+    std::vector<repo::HouseholdRow> rows;
     SourceFeature f;
     while (src.next(f)) {
         ++report.read;
@@ -85,29 +72,23 @@ InputImportReport import_households(Store& store, const HouseholdImportOptions& 
             reject(fmt::format("household count '{}' in field '{}' is not a whole number >= 0", raw, opt.count_field));
             continue;
         }
-        rows.push_back({f.fid, static_cast<std::int64_t>(v), std::move(f.wkb)});
+        rows.push_back({static_cast<std::int64_t>(v), f.fid, std::move(f.wkb)});
         report.total += static_cast<std::int64_t>(v);
     }
     if (rows.empty() && report.rejects.empty())
         throw input_error(fmt::format("{}: no household points", src.file_name()));
     if (!report.rejects.empty()) return report;  // all or nothing
-    const std::int64_t existing = store.query_int("SELECT count(*) FROM households");
+    const std::int64_t existing = repo::count_household_points(store);
     if (existing > 0 && !opt.replace)
         throw input_error(fmt::format("the store already holds {} household points; --replace replaces them",
                                       existing));
     Store::Transaction tx(store);
-    if (opt.replace) store.exec("DELETE FROM households");
-    const auto run = start_run(store, "households", report.file, "count_field=" + opt.count_field);
+    if (opt.replace) repo::clear_households(store);
+    const auto run = repo::begin_import_run(store, "households", report.file, "count_field=" + opt.count_field);
     record_source_crs(store, run, src);
-    Statement ins = store.prepare(
-        "INSERT INTO households(households, source_file, source_feature, import_id, geom) "
-        "VALUES (?, ?, ?, ?, GeomFromWKB(?, 4490))");
-    for (const auto& r : rows) {
-        ins.bind(1, r.n).bind(2, report.file).bind(3, r.fid).bind(4, run).bind_blob(5, r.wkb.data(), r.wkb.size());
-        ins.run();
-    }
+    repo::insert_households(store, report.file, run, rows);
     report.imported = static_cast<std::int64_t>(rows.size());
-    finish_run(store, run, report.imported, 0);
+    repo::finish_import_run(store, run, report.imported, 0, 0);
     tx.commit();
     return report;
 }
@@ -123,12 +104,7 @@ InputImportReport import_barriers(Store& store, const BarrierImportOptions& opt)
     report.warnings = src.warnings();
     const auto kind_idx = src.field_index(opt.kind_field);
     const auto name_idx = src.field_index(opt.name_field);
-    struct Row {
-        std::int64_t fid;
-        std::string kind, name;
-        std::vector<unsigned char> wkb;
-    };
-    std::vector<Row> rows;
+    std::vector<repo::BarrierRow> rows;
     SourceFeature f;
     while (src.next(f)) {
         ++report.read;
@@ -156,25 +132,17 @@ InputImportReport import_barriers(Store& store, const BarrierImportOptions& opt)
     }
     if (rows.empty() && report.rejects.empty()) throw input_error(fmt::format("{}: no barrier lines", src.file_name()));
     if (!report.rejects.empty()) return report;
-    const std::int64_t existing = store.query_int("SELECT count(*) FROM barriers");
+    const std::int64_t existing = repo::count_barriers(store);
     if (existing > 0 && !opt.replace)
         throw input_error(fmt::format("the store already holds {} barrier lines; --replace replaces them", existing));
     Store::Transaction tx(store);
-    if (opt.replace) store.exec("DELETE FROM barriers");
-    const auto run = start_run(store, "barriers", report.file, "kind_field=" + opt.kind_field);
+    if (opt.replace) repo::clear_barriers(store);
+    const auto run = repo::begin_import_run(store, "barriers", report.file, "kind_field=" + opt.kind_field);
     record_source_crs(store, run, src);
-    Statement ins = store.prepare(
-        "INSERT INTO barriers(kind, name, source_file, source_feature, import_id, geom) "
-        "VALUES (?, ?, ?, ?, ?, CastToMultiLineString(GeomFromWKB(?, 4490)))");
-    for (const auto& r : rows) {
-        ins.bind(1, r.kind).bind(2, r.name).bind(3, report.file).bind(4, r.fid).bind(5, run);
-        ins.bind_blob(6, r.wkb.data(), r.wkb.size());
-        ins.run();
-    }
+    repo::insert_barriers(store, report.file, run, rows);
     report.imported = static_cast<std::int64_t>(rows.size());
-    report.total = static_cast<std::int64_t>(
-        std::llround(store.query_int("SELECT CAST(coalesce(sum(GeodesicLength(geom)), 0) AS INTEGER) FROM barriers")));
-    finish_run(store, run, report.imported, 0);
+    report.total = repo::barriers_length_m(store);
+    repo::finish_import_run(store, run, report.imported, 0, 0);
     tx.commit();
     return report;
 }
@@ -209,11 +177,12 @@ VillageHouseholds households_by_village(Store& store, const std::vector<Coverage
     // where a village of the run overlaps one outside it goes by the same rule.
     std::vector<CoverageIndex::Polygon> all;
     {
-        Statement st = store.prepare(
-            "SELECT code, AsBinary(geom) FROM jurisdictions WHERE level = 'village' AND "
-            "MbrIntersects(geom, BuildMbr(?, ?, ?, ?, 4490)) ORDER BY code");
-        st.bind(1, minx).bind(2, miny).bind(3, maxx).bind(4, maxy);
-        while (st.step()) all.push_back({st.text(0), st.blob(1)});
+        repo::JurisdictionFilter near;
+        near.level = "village";
+        near.bbox = std::array<double, 4>{minx, miny, maxx, maxy};
+        repo::for_each_jurisdiction(store, near, [&](const repo::JurisdictionRow& r) {
+            all.push_back({r.code, r.wkb});
+        });
     }
     for (const auto& v : villages)  // villages not (yet) in the store still count
         if (std::none_of(all.begin(), all.end(), [&](const CoverageIndex::Polygon& p) { return p.code == v.code; }))
@@ -228,25 +197,20 @@ VillageHouseholds households_by_village(Store& store, const std::vector<Coverage
         geoms.push_back(g.from_wkb(all[i].wkb.data(), all[i].wkb.size()));
     }
     std::vector<std::pair<Box, std::uint32_t>> hits;
-    Statement st = store.prepare(
-        "SELECT X(geom), Y(geom), households FROM households WHERE X(geom) BETWEEN ? AND ? AND Y(geom) BETWEEN ? AND ? "
-        "ORDER BY id");
-    st.bind(1, minx).bind(2, maxx).bind(3, miny).bind(4, maxy);
-    while (st.step()) {
-        const HouseholdPoint p{st.real(0), st.real(1), st.int64(2)};
+    repo::for_each_household_in(store, {minx, miny, maxx, maxy}, [&](const HouseholdPoint& p) {
         const int at = index.locate(p.lon, p.lat);
         if (at < 0) {
             ++out.outside_points;
             out.outside_households += p.households;
-            continue;
+            return;
         }
         const auto it = wanted.find(index.code(at));
-        if (it == wanted.end()) continue;  // another village's, outside this run
+        if (it == wanted.end()) return;  // another village's, outside this run
         out.points[it->second].push_back(p);
         // inside two or more villages: an overlap, settled by the lowest code
         hits.clear();
         boxes.query(bgi::intersects(BPoint(p.lon, p.lat)), std::back_inserter(hits));
-        if (hits.size() < 2) continue;
+        if (hits.size() < 2) return;
         auto pt = g.own(GEOSGeom_createPointFromXY_r(g.handle(), p.lon, p.lat), "point");
         int holders = 0;
         for (const auto& [box, i] : hits) {
@@ -257,7 +221,7 @@ VillageHouseholds households_by_village(Store& store, const std::vector<Coverage
             ++out.overlap_points;
             out.overlap_households += p.households;
         }
-    }
+    });
     return out;
 }
 

@@ -3,6 +3,10 @@
 // current grids, and write everything in one transaction (or nothing: --dry-run).
 #include "wangge/grids.hpp"
 
+#include "store/grids_repo.hpp"
+#include "store/inputs_repo.hpp"
+#include "store/jurisdictions_repo.hpp"
+#include "store/runs_repo.hpp"
 #include "wangge/beidou.hpp"
 #include "wangge/error.hpp"
 #include "wangge/events.hpp"
@@ -25,13 +29,7 @@ namespace wangge {
 
 namespace {
 
-struct OldGrid {
-    std::int64_t row_id = 0;
-    std::string code;
-    int serial = 0;
-    std::int64_t households = 0;
-    std::vector<unsigned char> wkb;
-};
+using OldGrid = repo::CurrentGrid;
 
 struct VillageJob {
     VillageInput input;
@@ -266,10 +264,6 @@ void check_serial_limits(const std::vector<VillageJob>& jobs, const SizePolicy& 
     throw input_error(first);
 }
 
-std::string scope_where(const std::string& scope) {
-    return scope.empty() ? std::string() : " AND code LIKE '" + scope + "%'";
-}
-
 } // namespace
 
 PartitionReport run_partition(Store& store, const PartitionOptions& opt, const ProgressFn& progress) {
@@ -292,16 +286,17 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
     // --- villages
     std::vector<VillageJob> jobs;
     {
-        Statement st = store.prepare("SELECT code, name, AsBinary(geom) FROM jurisdictions WHERE level='village'" +
-                                     scope_where(opt.scope) + " ORDER BY code");
-        while (st.step()) {
+        repo::JurisdictionFilter villages;
+        villages.level = "village";
+        villages.prefix = opt.scope;
+        repo::for_each_jurisdiction(store, villages, [&](const repo::JurisdictionRow& r) {
             VillageJob j;
-            j.input.code = st.text(0);
-            j.input.name = st.text(1);
+            j.input.code = r.code;
+            j.input.name = r.name;
             j.input.urban = is_urban_community(j.input.code, j.input.name);
-            j.input.wkb = st.blob(2);
+            j.input.wkb = r.wkb;
             jobs.push_back(std::move(j));
-        }
+        });
     }
     if (jobs.empty()) {
         if (opt.scope.size() == 12)
@@ -334,13 +329,8 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
         return e;
     };
     std::vector<std::pair<Env, std::vector<unsigned char>>> barriers;
-    {
-        Statement st = store.prepare("SELECT AsBinary(geom) FROM barriers ORDER BY id");
-        while (st.step()) {
-            auto wkb = st.blob(0);
-            barriers.emplace_back(env_of(wkb), std::move(wkb));
-        }
-    }
+    repo::for_each_barrier_wkb(store,
+                               [&](const std::vector<unsigned char>& wkb) { barriers.emplace_back(env_of(wkb), wkb); });
     std::vector<std::pair<Env, DedicatedArea>> dedicated;
     std::vector<std::string> source_notes;
     if (!opt.dedicated_file.empty()) {
@@ -369,10 +359,6 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
         }
     }
     {
-        Statement old = store.prepare(
-            "SELECT id, code, serial, households, AsBinary(geom) FROM grids WHERE village_code = ? AND valid_to IS NULL "
-            "ORDER BY serial");
-        Statement maxs = store.prepare("SELECT coalesce(max(serial), 0) FROM grid_serials WHERE village_code = ?");
         for (std::size_t k = 0; k < jobs.size(); ++k) {
             auto& j = jobs[k];
             const Env ve = env_of(j.input.wkb);
@@ -381,13 +367,9 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
                 if (e.overlaps(ve)) j.input.barriers.push_back(wkb);
             for (const auto& [e, d] : dedicated)
                 if (e.overlaps(ve)) j.input.dedicated.push_back(d);
-            old.bind(1, j.input.code);
-            while (old.step()) j.old.push_back({old.int64(0), old.text(1), static_cast<int>(old.int64(2)), old.int64(3), old.blob(4)});
-            old.reset();
-            maxs.bind(1, j.input.code);
-            maxs.step();
-            j.max_serial = static_cast<int>(maxs.int64(0));
-            maxs.reset();
+            auto stored = repo::village_grids(store, j.input.code);
+            j.old = std::move(stored.grids);
+            j.max_serial = stored.max_serial;
         }
     }
     check_serial_limits(jobs, opt.policy);
@@ -489,64 +471,54 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
     }
 
     if (tx) {
-        const std::string now = *store.query_text("SELECT strftime('%Y-%m-%dT%H:%M:%SZ','now')");
-        Statement run = store.prepare(
-            "INSERT INTO partition_runs(started_at, scope, settings, villages, grids, kept, added, retired) "
-            "VALUES (?,?,?,?,?,?,?,?)");
+        const std::string now = repo::now_timestamp(store);
         const auto& pol = opt.policy;
-        run.bind(1, now)
-            .bind(2, opt.scope.empty() ? std::string("all") : opt.scope)
-            .bind(3, fmt::format("urban={}-{} rural={}-{} target_grids={} area_km2={}/{} dedicated={} beidou_level={}",
-                                 pol.urban_min, pol.urban_max, pol.rural_min, pol.rural_max, pol.target_grids,
-                                 pol.urban_area_km2, pol.rural_area_km2, opt.dedicated_file.string(), opt.beidou_level))
-            .bind(4, static_cast<std::int64_t>(rep.villages))
-            .bind(5, static_cast<std::int64_t>(rep.grids))
-            .bind(6, static_cast<std::int64_t>(rep.kept + rep.reshaped))
-            .bind(7, static_cast<std::int64_t>(rep.added))
-            .bind(8, static_cast<std::int64_t>(rep.retired))
-            .run();
-        rep.run_id = store.query_int("SELECT last_insert_rowid()");
-        Statement close = store.prepare("UPDATE grids SET valid_to = ? WHERE id = ?");
-        Statement ins = store.prepare(
-            "INSERT INTO grids(code, village_code, serial, type, name, households, area_m2, perimeter_m, compactness, "
-            "label_lon, label_lat, beidou, lineage, valid_from, run_id, geom) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, CastToMultiPolygon(GeomFromWKB(?, 4490)))");
-        Statement serial = store.prepare(
-            "INSERT INTO grid_serials(village_code, serial, code, state, created_at) VALUES (?,?,?, 'active', ?)");
-        Statement retire = store.prepare(
-            "UPDATE grid_serials SET state = 'retired', retired_at = ? WHERE code = ?");
-        Statement lin = store.prepare(
-            "INSERT INTO grid_lineage(run_id, old_code, new_code, kind, shared_m2) VALUES (?,?,?,?,?)");
+        repo::PartitionRunRow run;
+        run.started_at = now;
+        run.scope = opt.scope.empty() ? std::string("all") : opt.scope;
+        run.settings =
+            fmt::format("urban={}-{} rural={}-{} target_grids={} area_km2={}/{} dedicated={} beidou_level={}",
+                        pol.urban_min, pol.urban_max, pol.rural_min, pol.rural_max, pol.target_grids,
+                        pol.urban_area_km2, pol.rural_area_km2, opt.dedicated_file.string(), opt.beidou_level);
+        run.villages = rep.villages;
+        run.grids = rep.grids;
+        run.kept = rep.kept + rep.reshaped;
+        run.added = rep.added;
+        run.retired = rep.retired;
+        rep.run_id = repo::insert_partition_run(store, run);
+        repo::GridWriter writer(store);
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             const auto& o = outcomes[i];
             const std::string& village = jobs[i].input.code;
             for (const auto& ng : o.grids) {
                 if (!ng.write) continue;
-                if (ng.replaces_row) close.bind(1, now).bind(2, ng.replaces_row).run();
+                if (ng.replaces_row) writer.close_version(ng.replaces_row, now);
                 const auto& gr = ng.grid;
-                ins.bind(1, ng.code).bind(2, village).bind(3, static_cast<std::int64_t>(ng.serial));
-                ins.bind(4, std::string_view(gr.dedicated ? "dedicated" : "base"));
-                if (gr.name.empty()) ins.bind_null(5);
-                else ins.bind(5, gr.name);
-                ins.bind(6, gr.households).bind(7, gr.area_m2).bind(8, gr.perimeter_m).bind(9, gr.compactness);
-                ins.bind(10, gr.label_lon).bind(11, gr.label_lat);
-                ins.bind(12, beidou::encode(gr.label_lon, gr.label_lat, opt.beidou_level));
-                ins.bind(13, ng.lineage).bind(14, now).bind(15, rep.run_id).bind_blob(16, gr.wkb.data(), gr.wkb.size());
-                ins.run();
-                if (!ng.replaces_row) serial.bind(1, village).bind(2, static_cast<std::int64_t>(ng.serial)).bind(3, ng.code).bind(4, now).run();
+                repo::GridVersionRow row;
+                row.code = ng.code;
+                row.village_code = village;
+                row.serial = ng.serial;
+                row.type = gr.dedicated ? "dedicated" : "base";
+                row.name = gr.name;
+                row.households = gr.households;
+                row.area_m2 = gr.area_m2;
+                row.perimeter_m = gr.perimeter_m;
+                row.compactness = gr.compactness;
+                row.label_lon = gr.label_lon;
+                row.label_lat = gr.label_lat;
+                row.beidou = beidou::encode(gr.label_lon, gr.label_lat, opt.beidou_level);
+                row.lineage = ng.lineage;
+                row.valid_from = now;
+                row.run_id = rep.run_id;
+                row.wkb = gr.wkb;
+                writer.insert_version(row);
+                if (!ng.replaces_row) writer.add_serial(village, ng.serial, ng.code, now);
             }
             for (const auto& [old, detail] : o.retired) {
-                close.bind(1, now).bind(2, old.row_id).run();
-                retire.bind(1, now).bind(2, old.code).run();
+                writer.close_version(old.row_id, now);
+                writer.retire_serial(old.code, now);
             }
-            for (const auto& l : o.lineage) {
-                lin.bind(1, rep.run_id);
-                if (l.old_code.empty()) lin.bind_null(2);
-                else lin.bind(2, l.old_code);
-                if (l.new_code.empty()) lin.bind_null(3);
-                else lin.bind(3, l.new_code);
-                lin.bind(4, l.kind).bind(5, l.shared_m2).run();
-            }
+            for (const auto& l : o.lineage) writer.add_lineage(rep.run_id, l.old_code, l.new_code, l.kind, l.shared_m2);
         }
         // events in villages whose grids changed follow their new grids, in the
         // same transaction

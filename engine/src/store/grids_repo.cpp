@@ -1,7 +1,7 @@
 // grids_repo: all SQL on grids, grid_serials, grid_lineage and partition_runs.
 #include "store/grids_repo.hpp"
 
-#include "wangge/store.hpp"
+#include "store/sql.hpp"
 
 namespace wangge::repo {
 
@@ -37,24 +37,24 @@ GridRow grid_row_of(const Statement& st) {
 }  // namespace
 
 std::int64_t count_current_grids(Store& store) {
-    return store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL");
+    return sql::query_int(store, "SELECT count(*) FROM grids WHERE valid_to IS NULL");
 }
 
 std::int64_t count_current_dedicated_grids(Store& store) {
-    return store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL AND type = 'dedicated'");
+    return sql::query_int(store, "SELECT count(*) FROM grids WHERE valid_to IS NULL AND type = 'dedicated'");
 }
 
 std::int64_t count_retired_codes(Store& store) {
-    return store.query_int("SELECT count(*) FROM grid_serials WHERE state = 'retired'");
+    return sql::query_int(store, "SELECT count(*) FROM grid_serials WHERE state = 'retired'");
 }
 
 std::int64_t count_partition_runs(Store& store) {
-    return store.query_int("SELECT count(*) FROM partition_runs");
+    return sql::query_int(store, "SELECT count(*) FROM partition_runs");
 }
 
 std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool with_geometry) {
-    Statement st = store.prepare(std::string(grid_columns) + (with_geometry ? ", AsBinary(geom)" : "") +
-                                 " FROM grids WHERE valid_to IS NULL AND code LIKE ? || '%' ORDER BY code");
+    Statement st = sql::prepare(store, std::string(grid_columns) + (with_geometry ? ", AsBinary(geom)" : "") +
+                                           " FROM grids WHERE valid_to IS NULL AND code LIKE ? || '%' ORDER BY code");
     st.bind(1, prefix);
     std::vector<GridRow> out;
     while (st.step()) {
@@ -65,9 +65,9 @@ std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool
 }
 
 std::vector<GridRow> grid_versions(Store& store, const std::string& code) {
-    Statement st =
-        store.prepare(std::string(grid_columns) +
-                      " FROM grids WHERE code = ? ORDER BY (valid_to IS NULL) DESC, valid_from DESC, id DESC");
+    Statement st = sql::prepare(
+        store, std::string(grid_columns) +
+                   " FROM grids WHERE code = ? ORDER BY (valid_to IS NULL) DESC, valid_from DESC, id DESC");
     st.bind(1, code);
     std::vector<GridRow> out;
     while (st.step()) out.push_back(grid_row_of(st));
@@ -76,12 +76,13 @@ std::vector<GridRow> grid_versions(Store& store, const std::string& code) {
 
 void for_each_current_grid_outline(
     Store& store, const std::function<void(const std::string& code, const std::vector<unsigned char>& wkb)>& grid) {
-    Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
+    Statement st = sql::prepare(store, "SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
     while (st.step()) grid(st.text(0), st.blob(1));
 }
 
 std::vector<LineageEntry> lineage_of(Store& store, const std::string& code) {
-    Statement st = store.prepare(
+    Statement st = sql::prepare(
+        store,
         "SELECT r.started_at, coalesce(l.old_code, ''), coalesce(l.new_code, ''), l.kind FROM grid_lineage l "
         "JOIN partition_runs r ON r.id = l.run_id WHERE l.old_code = ?1 OR l.new_code = ?1 ORDER BY l.run_id, l.rowid");
     st.bind(1, code);
@@ -92,13 +93,14 @@ std::vector<LineageEntry> lineage_of(Store& store, const std::string& code) {
 
 VillageGrids village_grids(Store& store, const std::string& village_code) {
     VillageGrids out;
-    Statement old = store.prepare(
+    Statement old = sql::prepare(
+        store,
         "SELECT id, code, serial, households, AsBinary(geom) FROM grids WHERE village_code = ? AND valid_to IS NULL "
         "ORDER BY serial");
     old.bind(1, village_code);
     while (old.step())
         out.grids.push_back({old.int64(0), old.text(1), static_cast<int>(old.int64(2)), old.int64(3), old.blob(4)});
-    Statement maxs = store.prepare("SELECT coalesce(max(serial), 0) FROM grid_serials WHERE village_code = ?");
+    Statement maxs = sql::prepare(store, "SELECT coalesce(max(serial), 0) FROM grid_serials WHERE village_code = ?");
     maxs.bind(1, village_code);
     maxs.step();
     out.max_serial = static_cast<int>(maxs.int64(0));
@@ -106,9 +108,10 @@ VillageGrids village_grids(Store& store, const std::string& village_code) {
 }
 
 std::int64_t insert_partition_run(Store& store, const PartitionRunRow& r) {
-    Statement run = store.prepare(
-        "INSERT INTO partition_runs(started_at, scope, settings, villages, grids, kept, added, retired) "
-        "VALUES (?,?,?,?,?,?,?,?)");
+    Statement run =
+        sql::prepare(store,
+                     "INSERT INTO partition_runs(started_at, scope, settings, villages, grids, kept, added, retired) "
+                     "VALUES (?,?,?,?,?,?,?,?)");
     run.bind(1, r.started_at)
         .bind(2, r.scope)
         .bind(3, r.settings)
@@ -118,22 +121,24 @@ std::int64_t insert_partition_run(Store& store, const PartitionRunRow& r) {
         .bind(7, r.added)
         .bind(8, r.retired)
         .run();
-    return store.query_int("SELECT last_insert_rowid()");
+    return sql::query_int(store, "SELECT last_insert_rowid()");
 }
 
 struct GridWriter::Impl {
     Statement close, ins, serial, retire, lin;
     explicit Impl(Store& store)
-        : close(store.prepare("UPDATE grids SET valid_to = ? WHERE id = ?")),
-          ins(store.prepare(
+        : close(sql::prepare(store, "UPDATE grids SET valid_to = ? WHERE id = ?")),
+          ins(sql::prepare(
+              store,
               "INSERT INTO grids(code, village_code, serial, type, name, households, area_m2, perimeter_m, "
               "compactness, label_lon, label_lat, beidou, lineage, valid_from, run_id, geom) "
               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, CastToMultiPolygon(GeomFromWKB(?, 4490)))")),
-          serial(store.prepare(
+          serial(sql::prepare(
+              store,
               "INSERT INTO grid_serials(village_code, serial, code, state, created_at) VALUES (?,?,?, 'active', ?)")),
-          retire(store.prepare("UPDATE grid_serials SET state = 'retired', retired_at = ? WHERE code = ?")),
-          lin(store.prepare(
-              "INSERT INTO grid_lineage(run_id, old_code, new_code, kind, shared_m2) VALUES (?,?,?,?,?)")) {}
+          retire(sql::prepare(store, "UPDATE grid_serials SET state = 'retired', retired_at = ? WHERE code = ?")),
+          lin(sql::prepare(
+              store, "INSERT INTO grid_lineage(run_id, old_code, new_code, kind, shared_m2) VALUES (?,?,?,?,?)")) {}
 };
 
 GridWriter::GridWriter(Store& store) : impl_(std::make_unique<Impl>(store)) {}
