@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -35,6 +36,32 @@ struct Shared {
     std::vector<AssignReject> first_rejects;  // under write_mu, in input order
     std::exception_ptr error;
 };
+
+/// One record of a block between the passes of a worker.
+struct RowWork {
+    enum State : unsigned char { parsed, bad, rejected };
+    std::string_view rec;
+    std::size_t fields = 0;  ///< fields counted (up to the header's width)
+    double x = 0, y = 0;     ///< CGCS2000
+    int grid = -1;
+    State state = parsed;
+};
+
+/// parse_coordinate(text, latitude, value).empty(), without making the message: a
+/// plain number (no spaces, no '+') is checked here; anything else by parse_coordinate.
+bool coordinate_ok(std::string_view text, bool latitude, double& value) {
+    const char* const b = text.data();
+    const char* const e = b + text.size();
+    if (b != e && *b != '+' && *b != ' ' && *b != '\t' && e[-1] != ' ' && e[-1] != '\t' && e[-1] != '\r' &&
+        e[-1] != '\n') {
+        const auto [p, ec] = std::from_chars(b, e, value);
+        if (p == e && ec == std::errc()) {
+            const double limit = latitude ? 90 : 180;
+            return std::isfinite(value) && value >= -limit && value <= limit;
+        }
+    }
+    return parse_coordinate(text, latitude, value).empty();
+}
 
 /// The next block of records from the one CSV reader; false at the end.
 bool next_block(Shared& s, CsvChunk& chunk, std::uint64_t& seq) {
@@ -101,6 +128,7 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
         std::string out;
         std::vector<std::string> fields;
         std::vector<AssignReject> rejects;
+        std::vector<RowWork> rows_of_block;
         std::uint64_t seq;
         try {
             while (next_block(s, chunk, seq)) {
@@ -108,16 +136,17 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
                 out.reserve(chunk.text.size() + chunk.text.size() / 3);
                 rejects.clear();
                 std::int64_t rows = 0, assigned = 0, uncovered = 0, bad = 0;
+                // Three passes over the block: split and parse every record, then find the
+                // grids of all parsed points in one tight loop (the index lookups are memory
+                // bound: back to back, the processor overlaps their cache misses), then write.
+                rows_of_block.clear();
                 for_each_record(chunk, [&](std::string_view rec, std::int64_t line, const std::string& error) {
                     ++rows;
+                    RowWork& w = rows_of_block.emplace_back();
+                    w.rec = rec;
                     if (!error.empty()) {
                         rejects.push_back({line, error});
-                        append_rejected(out, rec, d, columns, fields);
-                        out += d;
-                        out += d;
-                        out += "bad_record";
-                        out += no_nearest;
-                        out += '\n';
+                        w.state = RowWork::rejected;
                         return;
                     }
                     // the x and y fields and the number of fields, by counting delimiters
@@ -152,18 +181,10 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
                             fy = fields[cy];
                         }
                     }
+                    w.fields = n;
                     double x = 0, y = 0;
-                    const bool ok = n > need_cols && parse_coordinate(fx, false, x).empty() &&
-                                    parse_coordinate(fy, true, y).empty();
-                    out.append(rec);
-                    if (n < columns) out.append(columns - n, d);  // short rows: padded to the header
-                    out += d;
-                    if (!ok) {
-                        ++bad;
-                        out += d;
-                        out += "bad_coordinates";
-                        out += no_nearest;
-                        out += '\n';
+                    if (!(n > need_cols && coordinate_ok(fx, false, x) && coordinate_ok(fy, true, y))) {
+                        w.state = RowWork::bad;
                         return;
                     }
                     if (convert) {
@@ -171,10 +192,35 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
                         x = ll.lon;
                         y = ll.lat;
                     }
-                    const int g = index.locate(x, y);
-                    if (g >= 0) {
+                    w.x = x;
+                    w.y = y;
+                });
+                for (auto& w : rows_of_block)
+                    if (w.state == RowWork::parsed) w.grid = index.locate(w.x, w.y);
+                for (const auto& w : rows_of_block) {
+                    if (w.state == RowWork::rejected) {
+                        append_rejected(out, w.rec, d, columns, fields);
+                        out += d;
+                        out += d;
+                        out += "bad_record";
+                        out += no_nearest;
+                        out += '\n';
+                        continue;
+                    }
+                    out.append(w.rec);
+                    if (w.fields < columns) out.append(columns - w.fields, d);  // short rows: padded to the header
+                    out += d;
+                    if (w.state == RowWork::bad) {
+                        ++bad;
+                        out += d;
+                        out += "bad_coordinates";
+                        out += no_nearest;
+                        out += '\n';
+                        continue;
+                    }
+                    if (w.grid >= 0) {
                         ++assigned;
-                        out += index.code(g);
+                        out += index.code(w.grid);
                         out += d;
                         out += "assigned";
                         out += no_nearest;
@@ -183,7 +229,7 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
                         out += d;
                         out += "uncovered";
                         if (opt.nearest) {
-                            const auto [near, dist] = index.nearest(x, y);
+                            const auto [near, dist] = index.nearest(w.x, w.y);
                             out += d;
                             if (near >= 0) {
                                 out += index.code(near);
@@ -195,7 +241,7 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
                         }
                     }
                     out += '\n';
-                });
+                }
                 {
                     std::unique_lock lock(s.write_mu);
                     s.write_cv.wait(lock, [&] { return s.write_seq == seq || s.error; });

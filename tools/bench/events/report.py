@@ -44,8 +44,8 @@ def time_v(path):
 def summary(path):
     """wangge's own summary line: rows, assigned, uncovered, seconds, index seconds."""
     txt = open(path).read()
-    m = re.search(r"(\d+) rows: (\d+) assigned, (\d+) in no grid, (\d+) without readable coordinates; "
-                  r"(\d+) grids; ([\d.]+) s \((\d+) threads, index ([\d.]+) s\)", txt)
+    m = re.search(r"(\d+) rows: (\d+) assigned, (\d+) in no grid, (\d+) without readable coordinates"
+                  r"(?:, \d+ unreadable records)?; (\d+) grids; ([\d.]+) s \((\d+) threads, index ([\d.]+) s\)", txt)
     if not m:
         return None
     g = m.groups()
@@ -80,6 +80,9 @@ def main():
     wt = {s: [time_v(p) for p in sorted(glob.glob(os.path.join(d, f"wangge_time.{s}.*.txt")))] for s in SIZES}
     ws = {s: [summary(p) for p in sorted(glob.glob(os.path.join(d, f"wangge_out.{s}.*.txt")))] for s in SIZES}
     w1 = [time_v(p) for p in sorted(glob.glob(os.path.join(d, "wangge1_time.10m.*.txt")))]
+    # the floor program, run right after each assign run with the same threads
+    ft = {s: [time_v(p) for p in sorted(glob.glob(os.path.join(d, f"wanggefloor_time.{s}.*.txt")))] for s in SIZES}
+    f1 = [time_v(p) for p in sorted(glob.glob(os.path.join(d, "wangge1floor_time.10m.*.txt")))]
     pg = collections.defaultdict(lambda: collections.defaultdict(dict))  # size -> run -> step -> s
     pg_busy = collections.defaultdict(list)  # size -> machine busy cores per run
     floor = []
@@ -98,9 +101,11 @@ def main():
                 del pg[s][r]
     pg_step = {s: {k: [pg[s][r][k] for r in sorted(pg[s])] for k, _ in PG_STEPS} for s in SIZES}
     pg_e2e = {s: [sum(pg[s][r].values()) for r in sorted(pg[s])] for s in SIZES}
-    cmp_ = json.load(open(os.path.join(d, "compare.1m.json")))
-    bnd = json.load(open(os.path.join(d, "boundary.1m.json")))
-    machine = open(os.path.join(d, "machine.txt")).read().strip()
+    peers = os.path.exists(os.path.join(d, "compare.1m.json"))
+    cmp_ = json.load(open(os.path.join(d, "compare.1m.json"))) if peers else {}
+    bnd = json.load(open(os.path.join(d, "boundary.1m.json"))) if peers else {}
+    mpath = os.path.join(d, "machine.txt")
+    machine = open(mpath).read().strip() if os.path.exists(mpath) else ""
 
     others = {s: [float(open(p).read()) for p in sorted(glob.glob(os.path.join(d, f"wangge_others.{s}.*.txt")))]
               for s in SIZES}
@@ -133,9 +138,25 @@ def main():
     if w1:
         row(f"wangge `--threads 1`, wall clock, median of {len(w1)} (scaling 1 → 2 threads)", "—",
             runs([x["wall"] for x in w1]) + f" ({ratio(med([x['wall'] for x in w1]), med(w_wall['10m']))} faster with 2)")
+    f_wall = {s: [x["wall"] for x in ft[s]] for s in SIZES}
+    if f_wall["1m"] or f_wall["10m"]:
+        row("parse-and-write floor⁴ `assign_floor --threads 2`, wall clock, median (run right after each assign run)",
+            runs(f_wall["1m"]), runs(f_wall["10m"]), ratio(med(f_wall["10m"]), med(f_wall["1m"])))
+        row("**assign ÷ floor** (medians, same run; the target is at most 1.5×)",
+            f"**{ratio(med(w_wall['1m']), med(f_wall['1m']))}**",
+            f"**{ratio(med(w_wall['10m']), med(f_wall['10m']))}**")
+    if w1 and f1:
+        row("`--threads 1`: floor, wall clock, median; assign ÷ floor", "—",
+            runs([x["wall"] for x in f1]) + f" ({ratio(med([x['wall'] for x in w1]), med([x['wall'] for x in f1]))})")
     if floor:
         row("I/O floor: `dd bs=4M` of events_10m.csv to a file (same bytes read, 80% of the bytes written), median",
             "—", runs(floor))
+    if not peers:
+        P("")
+        P("⁴ `assign_floor` (tools/bench/events/floor.cpp): the same CSV reader, blocks and threads as assign, "
+          "two floats parsed per row, each row written back in order with one column added; no grid lookup.")
+        print("\n".join(out))
+        return
     pg_runs_10m = len(pg_e2e["10m"])
     row(f"**PostGIS join alone**² (data loaded and indexed), median of {len(pg_e2e['1m'])} / "
         f"{'median of ' + str(pg_runs_10m) if pg_runs_10m > 1 else 'one run'}",
@@ -161,7 +182,9 @@ def main():
     P("² `CREATE TABLE coded AS SELECT e.id, g.code FROM events e LEFT JOIN grids g ON ST_Contains(g.geom, e.geom)`, "
       "`max_parallel_workers_per_gather = 2`; each step is a `psql` call timed by the wall clock.  ")
     P("³ `COPY (SELECT e.lon, e.lat, e.type_code, e.ts, c.code FROM events e JOIN coded c ON c.id = e.id "
-      "ORDER BY e.id) TO STDOUT`: the same rows as wangge's output file.")
+      "ORDER BY e.id) TO STDOUT`: the same rows as wangge's output file.  ")
+    P("⁴ `assign_floor` (tools/bench/events/floor.cpp): the same CSV reader, blocks and threads as assign, "
+      "two floats parsed per row, each row written back in order with one column added; no grid lookup.")
     P("")
 
     # target
