@@ -1,5 +1,8 @@
 // The store summary of `wangge info`: counts of what each table holds, read
 // through the repositories that own the tables.
+#include "store/events_repo.hpp"
+#include "store/grids_repo.hpp"
+#include "store/inputs_repo.hpp"
 #include "store/jurisdictions_repo.hpp"
 #include "store/runs_repo.hpp"
 #include "wangge/codes.hpp"
@@ -19,16 +22,16 @@ StoreInfo store_info(Store& store) {
     info.code_table_entries = code_table_size(store);
     info.code_table_source = repo::get_meta(store, "code_table_source").value_or("");
     info.import_runs = repo::count_import_runs(store);
-    info.household_points = store.query_int("SELECT count(*) FROM households");
-    info.households = store.query_int("SELECT coalesce(sum(households), 0) FROM households");
-    info.barriers = store.query_int("SELECT count(*) FROM barriers");
-    info.grids = store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL");
-    info.dedicated_grids = store.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL AND type = 'dedicated'");
-    info.retired_codes = store.query_int("SELECT count(*) FROM grid_serials WHERE state = 'retired'");
-    info.partition_runs = store.query_int("SELECT count(*) FROM partition_runs");
-    info.events = store.query_int("SELECT count(*) FROM events");
-    info.events_uncovered = store.query_int("SELECT count(*) FROM events WHERE uncovered = 1");
-    info.event_types = store.query_int("SELECT count(*) FROM event_types");
+    info.household_points = repo::count_household_points(store);
+    info.households = repo::sum_households(store);
+    info.barriers = repo::count_barriers(store);
+    info.grids = repo::count_current_grids(store);
+    info.dedicated_grids = repo::count_current_dedicated_grids(store);
+    info.retired_codes = repo::count_retired_codes(store);
+    info.partition_runs = repo::count_partition_runs(store);
+    info.events = repo::count_events(store);
+    info.events_uncovered = repo::count_uncovered_events(store);
+    info.event_types = repo::count_event_types(store);
     return info;
 }
 
