@@ -1,9 +1,5 @@
-#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <fmt/format.h>
-#include <gdal.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
 #include <proj.h>
 
 #include <algorithm>
@@ -12,9 +8,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <mutex>
-#include <type_traits>
 
+#include "io/gdal.hpp"
 #include "wangge/error.hpp"
 #include "wangge/source.hpp"
 #include "wangge/store.hpp"
@@ -99,31 +94,19 @@ double accuracy_of(PJ_CONTEXT* ctx, const PJ* op) {
 std::optional<std::array<double, 4>> geographic_extent(OGRLayerH layer, OGRSpatialReferenceH srs) {
     OGREnvelope env;
     if (OGR_L_GetExtent(layer, &env, 1) != OGRERR_NONE) return std::nullopt;
-    OGRSpatialReferenceH geog = OSRCloneGeogCS(srs);
+    const gdal::SpatialRef geog(OSRCloneGeogCS(srs));
     if (!geog) return std::nullopt;
-    OSRSetAxisMappingStrategy(geog, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(geog.get(), OAMS_TRADITIONAL_GIS_ORDER);
     std::optional<std::array<double, 4>> out;
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    if (OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(srs, geog)) {
+    if (const gdal::Transform ct(OCTNewCoordinateTransformation(srs, geog.get())); ct) {
         std::array<double, 4> b{};
-        if (OCTTransformBounds(ct, env.MinX, env.MinY, env.MaxX, env.MaxY, &b[0], &b[1], &b[2], &b[3], 21) &&
+        if (OCTTransformBounds(ct.get(), env.MinX, env.MinY, env.MaxX, env.MaxY, &b[0], &b[1], &b[2], &b[3], 21) &&
             b[0] >= -180 && b[2] <= 180 && b[1] >= -90 && b[3] <= 90 && b[0] <= b[2] && b[1] <= b[3])
             out = b;
-        OCTDestroyCoordinateTransformation(ct);
     }
     CPLPopErrorHandler();
-    OSRRelease(geog);
     return out;
-}
-
-// --- GDAL's messages, kept per thread (at most this many of each kind)
-constexpr std::size_t kept_messages = 200;
-thread_local GdalMessages gdal_messages;
-
-void CPL_STDCALL keep_gdal_message(CPLErr level, CPLErrorNum, const char* message) {
-    if (level < CE_Warning) return;
-    auto& list = level == CE_Warning ? gdal_messages.warnings : gdal_messages.errors;
-    if (list.size() < kept_messages) list.emplace_back(message ? message : "");
 }
 
 std::uint32_t big_endian32(const unsigned char* p) {
@@ -209,17 +192,6 @@ void count_geometry(OGRGeometryH g, std::int64_t& vertices, std::int64_t& parts)
 
 } // namespace
 
-void install_gdal_message_handler() {
-    static std::once_flag once;
-    std::call_once(once, [] { CPLSetErrorHandler(keep_gdal_message); });
-}
-
-GdalMessages take_gdal_messages() {
-    GdalMessages out;
-    std::swap(out, gdal_messages);
-    return out;
-}
-
 void VectorSource::count_gdal_warning(const std::string& message) {
     std::size_t k = 0;
     while (k < gdal_warnings_.size() && gdal_warnings_[k].first != message) ++k;
@@ -250,27 +222,20 @@ std::string CrsOperation::accuracy_text() const {
 }
 
 struct VectorSource::Impl {
-    GDALDatasetH ds = nullptr;
-    OGRLayerH layer = nullptr;
-    OGRSpatialReferenceH src_srs = nullptr;
-    OGRSpatialReferenceH dst_srs = nullptr;
-    OGRCoordinateTransformationH transform = nullptr;  // null when source is already EPSG:4490
+    // destroyed in reverse order: the transformation before its CRSs, the dataset last
+    gdal::Dataset ds;
+    OGRLayerH layer = nullptr;  // owned by ds
+    gdal::SpatialRef src_srs;
+    gdal::SpatialRef dst_srs;
+    gdal::Transform transform;  // empty when source is already EPSG:4490
     // How text is turned into UTF-8: as is (GDAL recoded it, or it is UTF-8), or by
     // iconv from `iconv_from`.
     std::string iconv_from;
-
-    ~Impl() {
-        if (transform) OCTDestroyCoordinateTransformation(transform);
-        if (src_srs) OSRRelease(src_srs);
-        if (dst_srs) OSRRelease(dst_srs);
-        if (ds) GDALClose(ds);
-    }
 };
 
 VectorSource::VectorSource(const SourceOptions& opt)
     : impl_(std::make_unique<Impl>()), max_vertices_(opt.max_vertices), max_parts_(opt.max_parts) {
-    install_gdal_message_handler();
-    GDALAllRegister();
+    gdal::init();
     file_name_ = opt.file.string();
     if (!std::filesystem::exists(opt.file))
         throw io_error(fmt::format("{}: no such file", file_name_));
@@ -300,14 +265,14 @@ VectorSource::VectorSource(const SourceOptions& opt)
 
     take_gdal_messages();  // what earlier work left
     CPLErrorReset();
-    impl_->ds = GDALOpenEx(file_name_.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, oo.data(), nullptr);
+    impl_->ds.reset(GDALOpenEx(file_name_.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, oo.data(), nullptr));
     if (!impl_->ds) {
         std::string why = CPLGetLastErrorMsg();
         take_gdal_messages();
         throw io_error(fmt::format("{}: cannot open as a vector data set{}", file_name_,
                                    why.empty() ? " (not a format GDAL reads, or a damaged file)" : ": " + why));
     }
-    driver_ = GDALGetDriverShortName(GDALGetDatasetDriver(impl_->ds));
+    driver_ = GDALGetDriverShortName(GDALGetDatasetDriver(impl_->ds.get()));
     if (driver_ == "ESRI Shapefile") {
         const std::string damage = shapefile_damage(opt.file);
         if (!damage.empty()) {
@@ -316,19 +281,19 @@ VectorSource::VectorSource(const SourceOptions& opt)
         }
     }
     absorb_gdal_messages("cannot be opened");
-    const int nlayers = GDALDatasetGetLayerCount(impl_->ds);
+    const int nlayers = GDALDatasetGetLayerCount(impl_->ds.get());
     if (nlayers == 0) throw input_error(fmt::format("{}: has no vector layer", file_name_));
     if (!opt.layer.empty()) {
-        impl_->layer = GDALDatasetGetLayerByName(impl_->ds, opt.layer.c_str());
+        impl_->layer = GDALDatasetGetLayerByName(impl_->ds.get(), opt.layer.c_str());
         if (!impl_->layer) throw input_error(fmt::format("{}: no layer named '{}'", file_name_, opt.layer));
     } else {
         if (nlayers > 1) {
             std::string names;
             for (int i = 0; i < nlayers; ++i)
-                names += std::string(i ? ", " : "") + OGR_L_GetName(GDALDatasetGetLayer(impl_->ds, i));
+                names += std::string(i ? ", " : "") + OGR_L_GetName(GDALDatasetGetLayer(impl_->ds.get(), i));
             throw input_error(fmt::format("{}: has {} layers ({}); choose one with --layer", file_name_, nlayers, names));
         }
-        impl_->layer = GDALDatasetGetLayer(impl_->ds, 0);
+        impl_->layer = GDALDatasetGetLayer(impl_->ds.get(), 0);
     }
 
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(impl_->layer);
@@ -336,34 +301,32 @@ VectorSource::VectorSource(const SourceOptions& opt)
         field_names_.emplace_back(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
 
     // --- CRS
-    impl_->dst_srs = OSRNewSpatialReference(nullptr);
-    OSRImportFromEPSG(impl_->dst_srs, store_srid);
-    OSRSetAxisMappingStrategy(impl_->dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
+    impl_->dst_srs = gdal::srs_from_epsg(store_srid);
     if (!opt.s_srs.empty()) {
-        impl_->src_srs = OSRNewSpatialReference(nullptr);
-        if (OSRSetFromUserInput(impl_->src_srs, opt.s_srs.c_str()) != OGRERR_NONE)
+        impl_->src_srs.reset(OSRNewSpatialReference(nullptr));
+        if (OSRSetFromUserInput(impl_->src_srs.get(), opt.s_srs.c_str()) != OGRERR_NONE)
             throw usage_error(fmt::format("--s-srs '{}' is not a CRS GDAL/PROJ understands", opt.s_srs));
     } else if (OGRSpatialReferenceH s = OGR_L_GetSpatialRef(impl_->layer)) {
-        impl_->src_srs = OSRClone(s);
+        impl_->src_srs.reset(OSRClone(s));
     } else {
         throw input_error(fmt::format("{}: has no coordinate reference system (no .prj or embedded CRS); "
                                       "give it with --s-srs, e.g. --s-srs EPSG:4490",
                                       file_name_));
     }
-    OSRSetAxisMappingStrategy(impl_->src_srs, OAMS_TRADITIONAL_GIS_ORDER);
-    const char* auth = OSRGetAuthorityName(impl_->src_srs, nullptr);
-    const char* code = OSRGetAuthorityCode(impl_->src_srs, nullptr);
+    OSRSetAxisMappingStrategy(impl_->src_srs.get(), OAMS_TRADITIONAL_GIS_ORDER);
+    const char* auth = OSRGetAuthorityName(impl_->src_srs.get(), nullptr);
+    const char* code = OSRGetAuthorityCode(impl_->src_srs.get(), nullptr);
     if (!auth || !code) {
         // Shapefile .prj files rarely carry authority codes; ask PROJ for a match.
-        OSRAutoIdentifyEPSG(impl_->src_srs);
-        auth = OSRGetAuthorityName(impl_->src_srs, nullptr);
-        code = OSRGetAuthorityCode(impl_->src_srs, nullptr);
+        OSRAutoIdentifyEPSG(impl_->src_srs.get());
+        auth = OSRGetAuthorityName(impl_->src_srs.get(), nullptr);
+        code = OSRGetAuthorityCode(impl_->src_srs.get(), nullptr);
     }
-    const char* name = OSRGetName(impl_->src_srs);
+    const char* name = OSRGetName(impl_->src_srs.get());
     crs_description_ = (auth && code) ? fmt::format("{}:{} ({})", auth, code, name ? name : "")
                                       : std::string(name ? name : "unnamed CRS");
     const char* ignore[] = {"IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES", nullptr};
-    if (OSRIsSameEx(impl_->src_srs, impl_->dst_srs, ignore)) {
+    if (OSRIsSameEx(impl_->src_srs.get(), impl_->dst_srs.get(), ignore)) {
         operation_.description = "none (the file is in CGCS2000 lon/lat)";
     } else {
         choose_operation(opt);
@@ -379,20 +342,18 @@ VectorSource::VectorSource(const SourceOptions& opt)
     // --- Encoding scan: all string values valid UTF-8 -> UTF-8, else GB18030.
     if (scan_encoding) {
         bool all_utf8 = true, any_non_ascii = false;
-        OGRFeatureH f;
         OGR_L_ResetReading(impl_->layer);
-        while (all_utf8 && (f = OGR_L_GetNextFeature(impl_->layer)) != nullptr) {
-            for (int i = 0; i < OGR_F_GetFieldCount(f); ++i) {
-                if (!OGR_F_IsFieldSetAndNotNull(f, i)) continue;
-                if (OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, i)) != OFTString) continue;
-                std::string_view v = OGR_F_GetFieldAsString(f, i);
+        for (gdal::Feature f; all_utf8 && (f = gdal::Feature(OGR_L_GetNextFeature(impl_->layer)));) {
+            for (int i = 0; i < OGR_F_GetFieldCount(f.get()); ++i) {
+                if (!OGR_F_IsFieldSetAndNotNull(f.get(), i)) continue;
+                if (OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f.get(), i)) != OFTString) continue;
+                std::string_view v = OGR_F_GetFieldAsString(f.get(), i);
                 if (!text::is_ascii(v)) any_non_ascii = true;
                 if (!text::is_valid_utf8(v)) {
                     all_utf8 = false;
                     break;
                 }
             }
-            OGR_F_Destroy(f);
         }
         OGR_L_ResetReading(impl_->layer);
         if (all_utf8) {
@@ -410,11 +371,14 @@ void VectorSource::choose_operation(const SourceOptions& opt) {
     // The operation PROJ ranks first for the file's extent, used for every
     // coordinate of the file (so what is recorded is what was done).
     ProjContext pc;
-    char* wkt = nullptr;
     const char* wkt_options[] = {"FORMAT=WKT2_2019", nullptr};
     Pj src;
-    if (OSRExportToWktEx(impl_->src_srs, &wkt, wkt_options) == OGRERR_NONE) src.reset(proj_create(pc.ctx, wkt));
-    CPLFree(wkt);
+    {
+        char* text = nullptr;
+        const OGRErr err = OSRExportToWktEx(impl_->src_srs.get(), &text, wkt_options);
+        const gdal::CplString wkt(text);
+        if (err == OGRERR_NONE && wkt) src.reset(proj_create(pc.ctx, wkt.get()));
+    }
     const Pj dst(proj_create(pc.ctx, fmt::format("EPSG:{}", store_srid).c_str()));
     Pj op;
     if (src && dst) {
@@ -422,7 +386,7 @@ void VectorSource::choose_operation(const SourceOptions& opt) {
         proj_operation_factory_context_set_spatial_criterion(pc.ctx, fc, PROJ_SPATIAL_CRITERION_PARTIAL_INTERSECTION);
         proj_operation_factory_context_set_grid_availability_use(
             pc.ctx, fc, PROJ_GRID_AVAILABILITY_DISCARD_OPERATION_IF_MISSING_GRID);
-        if (const auto e = geographic_extent(impl_->layer, impl_->src_srs))
+        if (const auto e = geographic_extent(impl_->layer, impl_->src_srs.get()))
             proj_operation_factory_context_set_area_of_interest(pc.ctx, fc, (*e)[0], (*e)[1], (*e)[2], (*e)[3]);
         if (PJ_OBJ_LIST* ops = proj_create_operations(pc.ctx, src.get(), dst.get(), fc)) {
             if (proj_list_get_count(ops) > 0) op.reset(proj_list_get(pc.ctx, ops, 0));
@@ -431,10 +395,7 @@ void VectorSource::choose_operation(const SourceOptions& opt) {
         proj_operation_factory_context_destroy(fc);
     }
     // owned here: the refusal below throws before the transformation is made
-    const std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationOptionsH>,
-                          decltype(&OCTDestroyCoordinateTransformationOptions)>
-        ct_owner(OCTNewCoordinateTransformationOptions(), &OCTDestroyCoordinateTransformationOptions);
-    OGRCoordinateTransformationOptionsH ct_options = ct_owner.get();
+    const gdal::TransformOptions ct_options(OCTNewCoordinateTransformationOptions());
     if (op) {
         operation_.description = proj_get_name(op.get()) ? proj_get_name(op.get()) : "unnamed operation";
         operation_.accuracy_m = accuracy_of(pc.ctx, op.get());
@@ -444,7 +405,7 @@ void VectorSource::choose_operation(const SourceOptions& opt) {
         const char* datum_name = datum ? proj_get_name(datum.get()) : nullptr;
         operation_.by_convention = operation_.refused() && datum_name && wgs84_or_cgcs2000(datum_name);
         if (const char* def = proj_as_proj_string(pc.ctx, op.get(), PJ_PROJ_5, nullptr))
-            OCTCoordinateTransformationOptionsSetOperation(ct_options, def, FALSE);
+            OCTCoordinateTransformationOptionsSetOperation(ct_options.get(), def, FALSE);
     } else {
         operation_.description = "chosen by GDAL (PROJ offered none for this CRS)";
         operation_.accuracy_m = -1;
@@ -460,7 +421,8 @@ void VectorSource::choose_operation(const SourceOptions& opt) {
                 file_name_, what));
         warnings_.push_back(what + "; imported as asked (--allow-ballpark): coordinates may be tens of metres off");
     }
-    impl_->transform = OCTNewCoordinateTransformationEx(impl_->src_srs, impl_->dst_srs, ct_options);
+    impl_->transform.reset(
+        OCTNewCoordinateTransformationEx(impl_->src_srs.get(), impl_->dst_srs.get(), ct_options.get()));
     if (!impl_->transform)
         throw input_error(fmt::format("{}: no transformation from {} to EPSG:4490: {}", file_name_, crs_description_,
                                       CPLGetLastErrorMsg()));
@@ -493,14 +455,14 @@ void VectorSource::rewind() {
 
 bool VectorSource::next(SourceFeature& out) {
     const std::int64_t previous = out.fid;
-    OGRFeatureH f = OGR_L_GetNextFeature(impl_->layer);
-    if (!f) {
+    const gdal::Feature feature(OGR_L_GetNextFeature(impl_->layer));
+    if (!feature) {
         // the end, unless GDAL stopped on an error
         absorb_gdal_messages(previous < 0 ? std::string("cannot read its first feature")
                                           : fmt::format("cannot read past feature {}", previous));
         return false;
     }
-    std::unique_ptr<void, void (*)(OGRFeatureH)> guard(f, OGR_F_Destroy);
+    OGRFeatureH f = feature.get();
     out.fid = OGR_F_GetFID(f);
     absorb_gdal_messages(fmt::format("feature {} cannot be read", out.fid));
     const int n = OGR_F_GetFieldCount(f);
@@ -566,7 +528,7 @@ bool VectorSource::next(SourceFeature& out) {
                     : fmt::format("{} parts and rings, more than the limit of {} per feature", parts, max_parts_);
             return true;
         }
-        if (impl_->transform && OGR_G_Transform(g, impl_->transform) != OGRERR_NONE) {
+        if (impl_->transform && OGR_G_Transform(g, impl_->transform.get()) != OGRERR_NONE) {
             out.geometry_error = fmt::format("coordinates cannot be transformed from {} to EPSG:4490",
                                              crs_description_);
             return true;
