@@ -1,9 +1,9 @@
 #include "support.hpp"
 
-#include <wangge/store.hpp>
-
 #include <gdal.h>
 #include <ogr_api.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -13,8 +13,9 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <wangge/store.hpp>
+
+#include "store/sql.hpp"
 
 namespace wangge::test {
 
@@ -110,12 +111,13 @@ std::int64_t feature_count(const fs::path& file, const std::string& layer) {
 std::string store_digest(const fs::path& db) {
     if (!fs::exists(db)) return "(no store)";
     Store store(db, Store::Mode::must_exist);
-    Statement st = store.prepare(
-        "SELECT count(*) || ':' || coalesce(group_concat(d, '|'), '') FROM "
-        "(SELECT code || ',' || name || ',' || level || ',' || coalesce(parent_code,'') || ',' || "
-        "hex(AsBinary(geom)) AS d FROM jurisdictions ORDER BY code)");
+    Statement st =
+        wangge::sql::prepare(store,
+                             "SELECT count(*) || ':' || coalesce(group_concat(d, '|'), '') FROM "
+                             "(SELECT code || ',' || name || ',' || level || ',' || coalesce(parent_code,'') || ',' || "
+                             "hex(AsBinary(geom)) AS d FROM jurisdictions ORDER BY code)");
     st.step();
-    return st.text(0) + "/runs=" + std::to_string(store.query_int("SELECT count(*) FROM import_runs"));
+    return st.text(0) + "/runs=" + std::to_string(wangge::sql::query_int(store, "SELECT count(*) FROM import_runs"));
 }
 
 const std::string& partitioned_sample_store() {

@@ -1,10 +1,10 @@
 // End-to-end: event points and grid files in a datum without a real transformation to
 // CGCS2000 (NAD27) are refused unless --allow-ballpark, as every import is.
-#include "support.hpp"
-
+#include <catch2/catch.hpp>
 #include <wangge/store.hpp>
 
-#include <catch2/catch.hpp>
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge::test;
 
@@ -19,21 +19,21 @@ TEST_CASE("ballpark: events import and assign refuse a NAD27 source unless --all
                "geometry": {"type": "Point", "coordinates": [120.2236, 30.8827]}}]})");
     const std::int64_t before = [&] {
         wangge::Store s(db, wangge::Store::Mode::must_exist);
-        return s.query_int("SELECT count(*) FROM events");
+        return wangge::sql::query_int(s, "SELECT count(*) FROM events");
     }();
     const auto refused = run_wangge({"--db", db, "events", "import", pts.string()});
     CHECK(refused.exit_code == 3);
     CHECK_THAT(refused.err, Catch::Contains("events_nad27.geojson") && Catch::Contains("--allow-ballpark"));
     {
         wangge::Store s(db, wangge::Store::Mode::must_exist);
-        CHECK(s.query_int("SELECT count(*) FROM events") == before);
+        CHECK(wangge::sql::query_int(s, "SELECT count(*) FROM events") == before);
     }
     const auto allowed = run_wangge({"--db", db, "events", "import", pts.string(), "--allow-ballpark"});
     INFO(allowed.out << allowed.err);
     CHECK(allowed.exit_code == 0);
     {
         wangge::Store s(db, wangge::Store::Mode::must_exist);
-        CHECK(s.query_int("SELECT count(*) FROM events WHERE event_id = 'N1'") == 1);
+        CHECK(wangge::sql::query_int(s, "SELECT count(*) FROM events WHERE event_id = 'N1'") == 1);
     }
 
     // a grids file in NAD27 for assign

@@ -2,11 +2,11 @@
 // named point (wangge/testpoint.hpp) while the other runs; whatever the order, the
 // store ends consistent: every writer read what it depends on inside its own write
 // transaction.
-#include "support.hpp"
-
+#include <catch2/catch.hpp>
 #include <wangge/store.hpp>
 
-#include <catch2/catch.hpp>
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge::test;
 
@@ -55,16 +55,27 @@ TEST_CASE("concurrent writers: two partitions of one township, one paused after 
     CHECK_THAT(out, Catch::Contains("a=0 b=0"));
     wangge::Store s(db, wangge::Store::Mode::must_exist);
     // one current set of grids per village, serials never reused
-    CHECK(s.query_int("SELECT count(*) FROM (SELECT code FROM grids WHERE valid_to IS NULL GROUP BY code HAVING count(*) > 1)") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM grid_serials s WHERE s.state = 'active' AND NOT EXISTS (SELECT 1 FROM grids g "
-                      "WHERE g.code = s.code AND g.valid_to IS NULL)") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM grids g WHERE g.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM grid_serials "
-                      "s WHERE s.code = g.code AND s.state = 'active')") == 0);
+    CHECK(
+        wangge::sql::query_int(
+            s,
+            "SELECT count(*) FROM (SELECT code FROM grids WHERE valid_to IS NULL GROUP BY code HAVING count(*) > 1)") ==
+        0);
+    CHECK(wangge::sql::query_int(
+              s,
+              "SELECT count(*) FROM grid_serials s WHERE s.state = 'active' AND NOT EXISTS (SELECT 1 FROM grids g "
+              "WHERE g.code = s.code AND g.valid_to IS NULL)") == 0);
+    CHECK(wangge::sql::query_int(
+              s,
+              "SELECT count(*) FROM grids g WHERE g.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM grid_serials "
+              "s WHERE s.code = g.code AND s.state = 'active')") == 0);
     // the current grids of each village cover it
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions j WHERE j.level = 'village' AND j.code LIKE '" + town +
-                      "%' AND abs((SELECT sum(ST_Area(g.geom)) FROM grids g WHERE g.village_code = j.code AND "
-                      "g.valid_to IS NULL) - ST_Area(j.geom)) > 1e-9 * ST_Area(j.geom) + 1e-12") == 0);
+    CHECK(wangge::sql::query_int(
+              s, "SELECT count(*) FROM jurisdictions j WHERE j.level = 'village' AND j.code LIKE '" + town +
+                     "%' AND abs((SELECT sum(ST_Area(g.geom)) FROM grids g WHERE g.village_code = j.code AND "
+                     "g.valid_to IS NULL) - ST_Area(j.geom)) > 1e-9 * ST_Area(j.geom) + 1e-12") == 0);
     // no event left on a grid that is no longer current
-    CHECK(s.query_int("SELECT count(*) FROM events WHERE grid_code IS NOT NULL AND grid_code NOT IN (SELECT code FROM "
-                      "grids WHERE valid_to IS NULL)") == 0);
+    CHECK(wangge::sql::query_int(
+              s,
+              "SELECT count(*) FROM events WHERE grid_code IS NOT NULL AND grid_code NOT IN (SELECT code FROM "
+              "grids WHERE valid_to IS NULL)") == 0);
 }

@@ -1,21 +1,20 @@
 // End-to-end: events on the sample grids. The fast point-in-grid path against
 // plain GEOS on 100,000 points; import with every bad-row kind; the accounting
 // identity; re-import without duplicates; batch assign; locate; reassign.
-#include <catch2/catch.hpp>
-
-#include "support.hpp"
-
-#include <wangge/coverage_index.hpp>
-#include <wangge/events.hpp>
-#include "geometry/geos.hpp"
-#include <wangge/store.hpp>
-
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
 #include <set>
 #include <sstream>
+#include <wangge/coverage_index.hpp>
+#include <wangge/events.hpp>
+#include <wangge/store.hpp>
+
+#include "geometry/geos.hpp"
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -26,7 +25,10 @@ namespace {
 std::string copy_store(const TempDir& dir) {
     const auto to = dir / "copy.sqlite";
     fs::copy_file(partitioned_sample_store(), to, fs::copy_options::overwrite_existing);
-    Store(to, Store::Mode::must_exist).exec("DELETE FROM events");
+    {
+        Store s(to, Store::Mode::must_exist);
+        sql::exec(s, "DELETE FROM events");
+    }
     return to.string();
 }
 
@@ -36,7 +38,8 @@ TEST_CASE("events: the fast path agrees with GEOS point-in-polygon on 100,000 po
     Store store(partitioned_sample_store(), Store::Mode::must_exist);
     std::vector<CoverageIndex::Polygon> polys;
     {
-        Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
+        Statement st =
+            sql::prepare(store, "SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
         while (st.step()) polys.push_back({st.text(0), st.blob(1)});
     }
     REQUIRE(polys.size() > 3000);
@@ -207,24 +210,27 @@ TEST_CASE("events: import the sample file: bad rows rejected by line and reason,
     CHECK_THAT(csv, Catch::Contains(",no coordinates"));
     CHECK_THAT(csv, Catch::Contains(",no id"));
     Store s(db, Store::Mode::must_exist);
-    const auto imported = s.query_int("SELECT count(*) FROM events");
-    const auto assigned = s.query_int("SELECT count(*) FROM events WHERE grid_code IS NOT NULL AND uncovered = 0");
-    const auto uncovered = s.query_int("SELECT count(*) FROM events WHERE uncovered = 1 AND grid_code IS NULL");
+    const auto imported = sql::query_int(s, "SELECT count(*) FROM events");
+    const auto assigned =
+        sql::query_int(s, "SELECT count(*) FROM events WHERE grid_code IS NOT NULL AND uncovered = 0");
+    const auto uncovered = sql::query_int(s, "SELECT count(*) FROM events WHERE uncovered = 1 AND grid_code IS NULL");
     const auto reject_rows = static_cast<std::int64_t>(std::count(csv.begin(), csv.end(), '\n')) - 1;
     CHECK(imported + reject_rows == 6000);                      // every row imported or rejected
     CHECK(assigned + uncovered == imported);                     // every event assigned or flagged
     CHECK(uncovered > 100);
-    CHECK(s.query_int("SELECT count(*) FROM events WHERE uncovered = 1 AND (nearest_grid IS NULL OR nearest_m <= 0)") == 0);
+    CHECK(sql::query_int(
+              s, "SELECT count(*) FROM events WHERE uncovered = 1 AND (nearest_grid IS NULL OR nearest_m <= 0)") == 0);
     CHECK_THAT(r.out, Catch::Contains(fmt::format("assigned to a grid: {}; uncovered (in no grid, kept with the nearest "
                                                   "grid): {}",
                                                   assigned, uncovered)));
     // GCJ-02 was converted: the stored point is hundreds of metres from the reported one
-    CHECK(s.query_int("SELECT count(*) FROM events WHERE abs(X(geom) - lon_reported) < 0.001 AND "
-                      "abs(Y(geom) - lat_reported) < 0.001") == 0);
+    CHECK(sql::query_int(s,
+                         "SELECT count(*) FROM events WHERE abs(X(geom) - lon_reported) < 0.001 AND "
+                         "abs(Y(geom) - lat_reported) < 0.001") == 0);
     // re-import: nothing duplicated
     const auto again = run_wangge({"--db", db, "events", "import", src, "--crs", "gcj02", "--rejects", rejects.string()});
     CHECK_THAT(again.out, Catch::Contains(fmt::format("{} imported (0 new, {} updated)", imported, imported)));
-    CHECK(s.query_int("SELECT count(*) FROM events") == imported);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM events") == imported);
 }
 
 TEST_CASE("events: batch assign gives the same grids as import; locate; reassign after a redraw", "[e2e][events]") {
@@ -242,7 +248,7 @@ TEST_CASE("events: batch assign gives the same grids as import; locate; reassign
     Store s(db, Store::Mode::must_exist);
     std::map<std::string, std::string> stored;
     {
-        Statement st = s.prepare("SELECT event_id, coalesce(grid_code, '') FROM events");
+        Statement st = sql::prepare(s, "SELECT event_id, coalesce(grid_code, '') FROM events");
         while (st.step()) stored[st.text(0)] = st.text(1);
     }
     std::ifstream in(out);
@@ -275,8 +281,10 @@ TEST_CASE("events: batch assign gives the same grids as import; locate; reassign
     // a re-partition with a new policy: events follow their new grids
     REQUIRE(run_wangge({"--db", db, "partition", "--township", "330502001", "--urban-min", "150", "--urban-max", "250"})
                 .exit_code == 0);
-    CHECK(s.query_int("SELECT count(*) FROM events e LEFT JOIN grids g ON g.code = e.grid_code AND g.valid_to IS NULL "
-                      "WHERE e.grid_code IS NOT NULL AND g.code IS NULL") == 0);
+    CHECK(
+        sql::query_int(s,
+                       "SELECT count(*) FROM events e LEFT JOIN grids g ON g.code = e.grid_code AND g.valid_to IS NULL "
+                       "WHERE e.grid_code IS NOT NULL AND g.code IS NULL") == 0);
     const auto re = run_wangge({"--db", db, "events", "reassign"});
     CHECK_THAT(re.out, Catch::Contains(" 0 changed grid"));
 }
@@ -292,7 +300,7 @@ TEST_CASE("events: clear errors for bad input", "[e2e][events]") {
     CHECK(run_wangge({"--db", db, "assign", "--in", (dir / "none.csv").string(), "--out", (dir / "o.csv").string()})
               .exit_code == 1);
     Store s(db, Store::Mode::must_exist);
-    CHECK(s.query_int("SELECT count(*) FROM events") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM events") == 0);
 }
 
 TEST_CASE("events: import from a GeoJSON point source (GCJ-02), every feature accounted for", "[e2e][events]") {
@@ -309,10 +317,11 @@ TEST_CASE("events: import from a GeoJSON point source (GCJ-02), every feature ac
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.out, Catch::Contains("6000 rows read"));
     Store s(db, Store::Mode::must_exist);
-    const auto imported = s.query_int("SELECT count(*) FROM events");
+    const auto imported = sql::query_int(s, "SELECT count(*) FROM events");
     CHECK(imported > 5500);
-    CHECK(s.query_int("SELECT count(*) FROM events WHERE grid_code IS NOT NULL") +
-              s.query_int("SELECT count(*) FROM events WHERE uncovered = 1") == imported);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM events WHERE grid_code IS NOT NULL") +
+              sql::query_int(s, "SELECT count(*) FROM events WHERE uncovered = 1") ==
+          imported);
     // the same events as from the CSV, in the same grids
     TempDir dir2("events-geojson-csv");
     const std::string db2 = copy_store(dir2);
@@ -322,9 +331,9 @@ TEST_CASE("events: import from a GeoJSON point source (GCJ-02), every feature ac
     Store s2(db2, Store::Mode::must_exist);
     std::map<std::string, std::string> a, b;
     {
-        Statement st = s.prepare("SELECT event_id, coalesce(grid_code, '-') FROM events");
+        Statement st = sql::prepare(s, "SELECT event_id, coalesce(grid_code, '-') FROM events");
         while (st.step()) a[st.text(0)] = st.text(1);
-        Statement st2 = s2.prepare("SELECT event_id, coalesce(grid_code, '-') FROM events");
+        Statement st2 = sql::prepare(s2, "SELECT event_id, coalesce(grid_code, '-') FROM events");
         while (st2.step()) b[st2.text(0)] = st2.text(1);
     }
     int same = 0, differ = 0;

@@ -4,15 +4,14 @@
 // imported; a duplicate id inside a file is a rejected row; `assign` pads short rows and
 // says why a row has no grid; an import that overlaps a partition never keeps an event
 // on a grid the partition retired.
-#include <catch2/catch.hpp>
-
-#include "support.hpp"
-
-#include <wangge/store.hpp>
-
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <sstream>
+#include <wangge/store.hpp>
+
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -78,7 +77,7 @@ TEST_CASE("events defects: an unterminated quote rejects its own row only, in im
     CHECK_THAT(rejects, Catch::Contains(",3,HZX,"));
     CHECK_THAT(rejects, Catch::Contains("quoted field not closed before the end of the file"));
     Store s(db, Store::Mode::must_exist);
-    CHECK(s.query_int("SELECT count(*) FROM events WHERE event_id IN ('HZX', 'HZ2024000004')") == 1);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM events WHERE event_id IN ('HZX', 'HZ2024000004')") == 1);
 
     // assign reads the same rows: four, the third rejected by the reader
     const auto out = dir / "coded.csv";
@@ -99,7 +98,7 @@ TEST_CASE("events defects: an unterminated quote rejects its own row only, in im
         fmt::format("{}\n{}\nHZY,040401,2024-01-31T07:05:43+08:00,待受理,\"网格员\n上报\",119.8493985,30.9364894\n{}\n",
                     header, row_a, row_b));
     import_checked(db, f, dir, 0, "3 rows read: 3 imported");
-    CHECK(s.query_text("SELECT source FROM events WHERE event_id = 'HZY'") ==
+    CHECK(sql::query_text(s, "SELECT source FROM events WHERE event_id = 'HZY'") ==
           std::optional<std::string>("网格员\n上报"));
     REQUIRE(assign(db, f, out).exit_code == 0);
     CHECK_THAT(read_file(out), Catch::Contains("\"网格员\n上报\",119.8493985,30.9364894,"));
@@ -135,7 +134,8 @@ TEST_CASE("events defects: exit 3 when nothing was imported; a duplicate id in o
         f, fmt::format("{}\nB1,040401,not a time,,,119.85,30.93\nB2,040401,2024-01-31T07:05:43+08:00,,,x,y\n", header));
     Store s(db, Store::Mode::must_exist);
     const auto digest = [&] {
-        return s.query_int("SELECT count(*) FROM events") * 1000 + s.query_int("SELECT count(*) FROM import_runs");
+        return sql::query_int(s, "SELECT count(*) FROM events") * 1000 +
+               sql::query_int(s, "SELECT count(*) FROM import_runs");
     };
     const auto before = digest();
     const auto rejects = import_checked(db, f, dir, 3, "2 rows read: 0 imported");
@@ -152,7 +152,7 @@ TEST_CASE("events defects: exit 3 when nothing was imported; a duplicate id in o
     write_file(f, fmt::format("{}\n{}\n{}\n{}\n", header, row_a, row_b, dup));
     const auto dr = import_checked(db, f, dir, 0, "3 rows read: 2 imported (0 new, 2 updated), 1 rejected");
     CHECK_THAT(dr, Catch::Contains(",4,HZ2024000001,duplicate id: line 2 has the same id"));
-    CHECK(s.query_text("SELECT type_code FROM events WHERE event_id = 'HZ2024000001'") ==
+    CHECK(sql::query_text(s, "SELECT type_code FROM events WHERE event_id = 'HZ2024000001'") ==
           std::optional<std::string>("040401"));
 }
 
@@ -200,7 +200,8 @@ TEST_CASE("events defects: an import overlapping a partition keeps no event on a
     const auto q = [](const std::string& s) { return "'" + s + "'"; };
     const std::string bin = q(WANGGE_BIN), flag = (dir / "pause.flag").string();
     const auto retired = [&] {
-        return Store(db, Store::Mode::must_exist).query_int("SELECT count(*) FROM grids WHERE valid_to IS NOT NULL");
+        Store s(db, Store::Mode::must_exist);
+        return sql::query_int(s, "SELECT count(*) FROM grids WHERE valid_to IS NOT NULL");
     };
     const auto retired_before = retired();
     // the import stops right after reading the grids; meanwhile a partition with another
@@ -221,7 +222,9 @@ TEST_CASE("events defects: an import overlapping a partition keeps no event on a
     CHECK_THAT(r.out, Catch::Contains("import=0 partition=0"));
     CHECK(retired() > retired_before);  // the partition did retire grids
     Store s(db, Store::Mode::must_exist);
-    CHECK(s.query_int("SELECT count(*) FROM events") > 5000);
-    CHECK(s.query_int("SELECT count(*) FROM events WHERE grid_code IS NOT NULL AND grid_code NOT IN (SELECT code FROM "
-                      "grids WHERE valid_to IS NULL)") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM events") > 5000);
+    CHECK(
+        sql::query_int(s,
+                       "SELECT count(*) FROM events WHERE grid_code IS NOT NULL AND grid_code NOT IN (SELECT code FROM "
+                       "grids WHERE valid_to IS NULL)") == 0);
 }

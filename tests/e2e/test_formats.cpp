@@ -1,18 +1,16 @@
 // End-to-end: text encodings, CRS handling and export formats.
-#include <catch2/catch.hpp>
-
-#include "support.hpp"
-
-#include <wangge/store.hpp>
-
+#include <fmt/format.h>
 #include <gdal.h>
 #include <ogr_api.h>
 
-#include <fmt/format.h>
-
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <wangge/store.hpp>
+
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -46,7 +44,7 @@ fs::path make_gbk_shapefile(const TempDir& dir, bool keep_cpg) {
 std::map<std::string, std::string> names_in_store(const std::string& db) {
     std::map<std::string, std::string> out;
     Store s(db, Store::Mode::must_exist);
-    Statement st = s.prepare("SELECT code, name FROM jurisdictions");
+    Statement st = sql::prepare(s, "SELECT code, name FROM jurisdictions");
     while (st.step()) out[st.text(0)] = st.text(1);
     return out;
 }
@@ -192,9 +190,10 @@ TEST_CASE("zhejiang counties: real defects; --skip-invalid --repair stores 85 re
     for (const char* name : {"下城区", "江干区", "临安市", "玉环县"})
         CHECK_THAT(csv, Catch::Contains(std::string(",,") + name + ",no code (empty field)"));
     Store s(db, Store::Mode::must_exist);
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions") == 85);
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE NOT ST_IsValid(geom)") == 0);
-    CHECK(s.query_text("SELECT name FROM jurisdictions WHERE code='330502'") == std::optional<std::string>("吴兴区"));
+    CHECK(sql::query_int(s, "SELECT count(*) FROM jurisdictions") == 85);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM jurisdictions WHERE NOT ST_IsValid(geom)") == 0);
+    CHECK(sql::query_text(s, "SELECT name FROM jurisdictions WHERE code='330502'") ==
+          std::optional<std::string>("吴兴区"));
 }
 
 TEST_CASE("export: Shapefile (UTF-8 .cpg, .prj), GeoPackage, GeoJSON, FlatGeobuf, by code prefix", "[e2e][export]") {

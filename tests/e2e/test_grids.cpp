@@ -1,16 +1,15 @@
 // End-to-end: partitioning the sample through the real binary: cover, codes,
 // determinism across thread counts, stable codes across a re-partition, browsing,
 // export, and clear errors for bad input.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
-
-#include "support.hpp"
-
+#include <set>
 #include <wangge/grids.hpp>
 #include <wangge/store.hpp>
 
-#include <fmt/format.h>
-
-#include <set>
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -32,7 +31,8 @@ void prepare_store(const std::string& db, bool with_inputs = true) {
 
 std::string grids_digest(const std::string& db) {
     Store s(db, Store::Mode::must_exist);
-    return *s.query_text(
+    return *sql::query_text(
+        s,
         "SELECT count(*) || ':' || group_concat(d, '|') FROM (SELECT code || ',' || households || ',' || "
         "hex(AsBinary(geom)) AS d FROM grids WHERE valid_to IS NULL ORDER BY code)");
 }
@@ -49,23 +49,27 @@ TEST_CASE("grids: the whole sample partitions into grids that cover every villag
     CHECK_THAT(r.out, Catch::Contains("partitioned 1301 villages into"));
     CHECK_THAT(r.out, Catch::Contains("codes: "));
     Store s(db, Store::Mode::must_exist);
-    const auto grids = s.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL");
+    const auto grids = sql::query_int(s, "SELECT count(*) FROM grids WHERE valid_to IS NULL");
     CHECK(grids > 3000);
     // households are all accounted for
-    CHECK(s.query_int("SELECT sum(households) FROM grids") == s.query_int("SELECT sum(households) FROM households"));
+    CHECK(sql::query_int(s, "SELECT sum(households) FROM grids") ==
+          sql::query_int(s, "SELECT sum(households) FROM households"));
     // code format: 15 digits = village code + serial 001.., serials 1..n in each village
-    CHECK(s.query_int("SELECT count(*) FROM grids WHERE length(code) != 15 OR substr(code,1,12) != village_code "
-                      "OR CAST(substr(code,13,3) AS INTEGER) != serial") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM (SELECT village_code, max(serial) m, count(*) n FROM grids "
-                      "GROUP BY village_code) WHERE m != n") == 0);
-    CHECK(s.query_int("SELECT count(DISTINCT village_code) FROM grids") == 1301);
+    CHECK(sql::query_int(s,
+                         "SELECT count(*) FROM grids WHERE length(code) != 15 OR substr(code,1,12) != village_code "
+                         "OR CAST(substr(code,13,3) AS INTEGER) != serial") == 0);
+    CHECK(sql::query_int(s,
+                         "SELECT count(*) FROM (SELECT village_code, max(serial) m, count(*) n FROM grids "
+                         "GROUP BY village_code) WHERE m != n") == 0);
+    CHECK(sql::query_int(s, "SELECT count(DISTINCT village_code) FROM grids") == 1301);
     // every grid one valid polygon; every village covered exactly (area to 1e-9)
-    CHECK(s.query_int("SELECT count(*) FROM grids WHERE NumGeometries(geom) != 1 OR NOT ST_IsValid(geom)") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions v JOIN (SELECT village_code, ST_Union(geom) u FROM grids "
-                      "GROUP BY village_code) g ON g.village_code = v.code "
-                      "WHERE Area(SymDifference(v.geom, g.u)) > 1e-9 * Area(v.geom)") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM grids WHERE beidou NOT LIKE 'N50%' AND beidou NOT LIKE 'N51%'") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM grids WHERE length(beidou) != 16") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grids WHERE NumGeometries(geom) != 1 OR NOT ST_IsValid(geom)") == 0);
+    CHECK(sql::query_int(s,
+                         "SELECT count(*) FROM jurisdictions v JOIN (SELECT village_code, ST_Union(geom) u FROM grids "
+                         "GROUP BY village_code) g ON g.village_code = v.code "
+                         "WHERE Area(SymDifference(v.geom, g.u)) > 1e-9 * Area(v.geom)") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grids WHERE beidou NOT LIKE 'N50%' AND beidou NOT LIKE 'N51%'") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grids WHERE length(beidou) != 16") == 0);
     CHECK(read_file(dir / "report.csv").find("village,grids,households,target") == 0);
 }
 
@@ -91,16 +95,17 @@ TEST_CASE("grids: a small change keeps most codes, and no code is ever given out
     const std::string town = "330502101";  // 八里店镇
     REQUIRE(run_wangge({"--db", db, "partition", "--township", town}).exit_code == 0);
     Store s(db, Store::Mode::must_exist);
-    const auto before = s.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL");
+    const auto before = sql::query_int(s, "SELECT count(*) FROM grids WHERE valid_to IS NULL");
     REQUIRE(before > 10);
     std::set<std::string> first_codes;
     {
-        Statement st = s.prepare("SELECT code FROM grids WHERE valid_to IS NULL");
+        Statement st = sql::prepare(s, "SELECT code FROM grids WHERE valid_to IS NULL");
         while (st.step()) first_codes.insert(st.text(0));
     }
     // one village gains 60% more households
-    const std::string village = *s.query_text("SELECT village_code FROM grids WHERE village_code LIKE '" + town +
-                                              "%' GROUP BY village_code ORDER BY count(*) DESC, village_code LIMIT 1");
+    const std::string village =
+        *sql::query_text(s, "SELECT village_code FROM grids WHERE village_code LIKE '" + town +
+                                "%' GROUP BY village_code ORDER BY count(*) DESC, village_code LIMIT 1");
     const auto changed = dir / "households2.gpkg";
     const auto conv = run_shell("ogr2ogr -f GPKG '" + changed.string() + "' '" +
                                 (sample_dir() / "huzhou_households.shp").string() +
@@ -115,36 +120,37 @@ TEST_CASE("grids: a small change keeps most codes, and no code is ever given out
     REQUIRE(dry.exit_code == 0);
     CHECK_THAT(dry.out, Catch::Contains("dry run: nothing written"));
     CHECK_THAT(dry.out, Catch::Contains(village));
-    CHECK(s.query_int("SELECT count(*) FROM partition_runs") == 1);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM partition_runs") == 1);
 
     const auto r = run_wangge({"--db", db, "partition", "--township", town});
     INFO(r.out);
     REQUIRE(r.exit_code == 0);
     std::set<std::string> kept;
     {
-        Statement st = s.prepare("SELECT code FROM grids WHERE valid_to IS NULL");
+        Statement st = sql::prepare(s, "SELECT code FROM grids WHERE valid_to IS NULL");
         while (st.step())
             if (first_codes.count(st.text(0))) kept.insert(st.text(0));
     }
     // the other villages are untouched, so most codes are kept
     CHECK(double(kept.size()) >= 0.8 * double(first_codes.size()));
-    CHECK(s.query_int("SELECT count(*) FROM grids WHERE valid_to IS NULL AND village_code = '" + village +
-                      "' AND lineage IN ('new','split','merged')") > 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grids WHERE valid_to IS NULL AND village_code = '" + village +
+                                "' AND lineage IN ('new','split','merged')") > 0);
     // retired codes are dated, never current, never given out again
     const auto retire_again = run_wangge({"--db", db, "import", "households",
                                           (sample_dir() / "huzhou_households.shp").string(), "--replace"});
     REQUIRE(retire_again.exit_code == 0);
     REQUIRE(run_wangge({"--db", db, "partition", "--township", town}).exit_code == 0);
-    CHECK(s.query_int("SELECT count(*) FROM grid_serials WHERE state = 'retired' AND retired_at IS NULL") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM grid_serials s JOIN grids g ON g.code = s.code AND g.valid_to IS NULL "
-                      "WHERE s.state = 'retired'") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM grid_serials WHERE state = 'retired'") > 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grid_serials WHERE state = 'retired' AND retired_at IS NULL") == 0);
+    CHECK(sql::query_int(s,
+                         "SELECT count(*) FROM grid_serials s JOIN grids g ON g.code = s.code AND g.valid_to IS NULL "
+                         "WHERE s.state = 'retired'") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grid_serials WHERE state = 'retired'") > 0);
     // every current code of the village was created once: serials only grow
-    CHECK(s.query_int("SELECT count(*) FROM grid_serials") ==
-          s.query_int("SELECT count(DISTINCT code) FROM grids"));
-    CHECK(s.query_int("SELECT count(*) FROM grid_lineage WHERE kind = 'retired'") > 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grid_serials") ==
+          sql::query_int(s, "SELECT count(DISTINCT code) FROM grids"));
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grid_lineage WHERE kind = 'retired'") > 0);
     // history: the old versions are kept with their end date
-    CHECK(s.query_int("SELECT count(*) FROM grids WHERE valid_to IS NOT NULL") > 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM grids WHERE valid_to IS NOT NULL") > 0);
 }
 
 TEST_CASE("grids: list, show, export for QGIS, and code encode/decode", "[e2e][grids]") {
@@ -211,6 +217,6 @@ TEST_CASE("grids: clear errors for bad input", "[e2e][grids]") {
     CHECK(barrier_pts.exit_code == 3);
     CHECK_THAT(barrier_pts.err, Catch::Contains("huzhou_households.shp: holds POINT geometry; barriers (roads, rivers, railways) must be lines"));
     Store s(db, Store::Mode::must_exist);
-    CHECK(s.query_int("SELECT count(*) FROM households") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM barriers") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM households") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM barriers") == 0);
 }

@@ -1,16 +1,15 @@
 // End-to-end: defects of inputs found on real data (issue 13): households where
 // villages overlap, output paths checked before the store is written, and datum
 // transformations that are only a ballpark offset.
-#include <catch2/catch.hpp>
-
-#include "support.hpp"
-
-#include <wangge/store.hpp>
-
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <optional>
 #include <sstream>
+#include <wangge/store.hpp>
+
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -72,10 +71,10 @@ std::int64_t households_in_and_between(const TempDir& dir, const std::string& db
 std::string partition_digest(const std::string& db) {
     Store s(db, Store::Mode::must_exist);
     return store_digest(db) + fmt::format("/grids={}/serials={}/lineage={}/partitions={}",
-                                          s.query_int("SELECT count(*) FROM grids"),
-                                          s.query_int("SELECT count(*) FROM grid_serials"),
-                                          s.query_int("SELECT count(*) FROM grid_lineage"),
-                                          s.query_int("SELECT count(*) FROM partition_runs"));
+                                          sql::query_int(s, "SELECT count(*) FROM grids"),
+                                          sql::query_int(s, "SELECT count(*) FROM grid_serials"),
+                                          sql::query_int(s, "SELECT count(*) FROM grid_lineage"),
+                                          sql::query_int(s, "SELECT count(*) FROM partition_runs"));
 }
 
 } // namespace
@@ -133,7 +132,7 @@ TEST_CASE("households: a point where villages overlap is counted once, in the lo
     const std::int64_t total = households_in_and_between(dir, db);
     {
         Store s(db, Store::Mode::must_exist);
-        REQUIRE(s.query_int("SELECT sum(households) FROM households") == total);
+        REQUIRE(sql::query_int(s, "SELECT sum(households) FROM households") == total);
     }
     const auto report = dir / "report.csv";
     const auto r = run_wangge({"--db", db, "partition", "--report", report.string()});
@@ -143,19 +142,21 @@ TEST_CASE("households: a point where villages overlap is counted once, in the lo
     CHECK_THAT(r.out, Catch::Contains("households: 470 in all"));
     CHECK_THAT(r.out, Catch::Contains("4 points (200 households) lie where villages overlap"));
     Store s(db, Store::Mode::must_exist);
-    CHECK(s.query_int("SELECT sum(households) FROM grids WHERE valid_to IS NULL") == total);
+    CHECK(sql::query_int(s, "SELECT sum(households) FROM grids WHERE valid_to IS NULL") == total);
     // the overlap went to the lower code: A holds 150 + 200, B 120
-    CHECK(s.query_int(fmt::format("SELECT sum(households) FROM grids WHERE valid_to IS NULL AND village_code = '{}'",
-                                  village_a)) == 350);
-    CHECK(s.query_int(fmt::format("SELECT sum(households) FROM grids WHERE valid_to IS NULL AND village_code = '{}'",
-                                  village_b)) == 120);
+    CHECK(sql::query_int(s,
+                         fmt::format("SELECT sum(households) FROM grids WHERE valid_to IS NULL AND village_code = '{}'",
+                                     village_a)) == 350);
+    CHECK(sql::query_int(s,
+                         fmt::format("SELECT sum(households) FROM grids WHERE valid_to IS NULL AND village_code = '{}'",
+                                     village_b)) == 120);
 
     SECTION("a run over the higher village alone leaves the overlap to the lower one") {
         const auto rb = run_wangge({"--db", db, "partition", "--village", village_b});
         INFO(rb.out << rb.err);
         REQUIRE(rb.exit_code == 0);
         CHECK_THAT(rb.out, Catch::Contains("households: 120 in all"));
-        CHECK(s.query_int("SELECT sum(households) FROM grids WHERE valid_to IS NULL") == total);
+        CHECK(sql::query_int(s, "SELECT sum(households) FROM grids WHERE valid_to IS NULL") == total);
     }
 }
 
@@ -195,9 +196,10 @@ struct RunRow {
 
 RunRow last_run(const std::string& db) {
     Store s(db, Store::Mode::must_exist);
-    Statement st = s.prepare(
-        "SELECT coalesce(source_crs, ''), coalesce(crs_operation, ''), crs_accuracy_m FROM import_runs ORDER BY id DESC "
-        "LIMIT 1");
+    Statement st = sql::prepare(s,
+                                "SELECT coalesce(source_crs, ''), coalesce(crs_operation, ''), crs_accuracy_m FROM "
+                                "import_runs ORDER BY id DESC "
+                                "LIMIT 1");
     REQUIRE(st.step());
     RunRow r{st.text(0), st.text(1), std::nullopt};
     if (!st.is_null(2)) r.accuracy = st.real(2);
@@ -244,9 +246,9 @@ TEST_CASE("crs: NAD27 reaches CGCS2000 only by a ballpark offset: refused unless
         CHECK(r.exit_code == 3);
         CHECK_THAT(r.err, Catch::Contains("EPSG:4267") && Catch::Contains("Ballpark"));
         Store s(db, Store::Mode::must_exist);
-        CHECK(s.query_int("SELECT count(*) FROM households") == 0);
+        CHECK(sql::query_int(s, "SELECT count(*) FROM households") == 0);
         CHECK(run_wangge({"--db", db, "import", "households", nad27.string(), "--allow-ballpark"}).exit_code == 0);
-        CHECK(s.query_int("SELECT count(*) FROM households") == 1);
+        CHECK(sql::query_int(s, "SELECT count(*) FROM households") == 1);
         CHECK(last_run(db).operation.find("Ballpark geographic offset from NAD27") != std::string::npos);
 
         const auto line = dir / "barrier-4490.geojson";
@@ -256,7 +258,7 @@ TEST_CASE("crs: NAD27 reaches CGCS2000 only by a ballpark offset: refused unless
         REQUIRE(run_shell("ogr2ogr -s_srs EPSG:4490 -t_srs EPSG:4267 '" + line27.string() + "' '" + line.string() + "'")
                     .exit_code == 0);
         CHECK(run_wangge({"--db", db, "import", "barriers", line27.string()}).exit_code == 3);
-        CHECK(s.query_int("SELECT count(*) FROM barriers") == 0);
+        CHECK(sql::query_int(s, "SELECT count(*) FROM barriers") == 0);
     }
 }
 
@@ -285,8 +287,8 @@ TEST_CASE("crs: WGS 84, UTM, Web Mercator and Gauss-Kruger still import, with th
         CHECK(*run.accuracy == 0.0);
         // and the outline lands where it was (a projection alone is exact)
         Store s(db, Store::Mode::must_exist);
-        CHECK(s.query_int(fmt::format("SELECT count(*) FROM jurisdictions WHERE code = '{}' AND "
-                                      "abs(MbrMinX(geom) - 120.0) < 1e-8 AND abs(MbrMaxY(geom) - 30.02) < 1e-8",
-                                      village_a)) == 1);
+        CHECK(sql::query_int(s, fmt::format("SELECT count(*) FROM jurisdictions WHERE code = '{}' AND "
+                                            "abs(MbrMinX(geom) - 120.0) < 1e-8 AND abs(MbrMaxY(geom) - 30.02) < 1e-8",
+                                            village_a)) == 1);
     }
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <wangge/store.hpp>
 
+#include "store/sql.hpp"
 #include "support.hpp"
 
 using namespace wangge::test;
@@ -100,8 +101,8 @@ TEST_CASE("partition policy: a village the household target gives more than 999 
     CHECK(occurrences(err, village) == 1);
     CHECK(store_digest(db) == before);
     wangge::Store s(db, wangge::Store::Mode::must_exist);
-    CHECK(s.query_int("SELECT count(*) FROM grids") == 0);
-    CHECK(s.query_int("SELECT count(*) FROM partition_runs") == 0);
+    CHECK(wangge::sql::query_int(s, "SELECT count(*) FROM grids") == 0);
+    CHECK(wangge::sql::query_int(s, "SELECT count(*) FROM partition_runs") == 0);
 }
 
 TEST_CASE(

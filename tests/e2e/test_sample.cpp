@@ -1,10 +1,10 @@
 // End-to-end: the shipped 湖州市 sample through the real binary, in Shapefile,
 // GeoPackage and GeoJSON; the store read back by GDAL (as ogrinfo and QGIS do).
 #include <catch2/catch.hpp>
-
-#include "support.hpp"
-
 #include <wangge/store.hpp>
+
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -38,13 +38,14 @@ void import_sample(const TempDir& dir, const std::string& db, const std::string&
 
 void check_sample_store(const std::string& db) {
     Store s(db, Store::Mode::must_exist);
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE level='county'") == 5);
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE level='township'") == 72);
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE level='village'") == 1301);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM jurisdictions WHERE level='county'") == 5);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM jurisdictions WHERE level='township'") == 72);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM jurisdictions WHERE level='village'") == 1301);
     // every code and name is the real one from the statistical code table
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions j JOIN division_codes d ON d.code = j.code "
-                      "AND d.name = j.name AND d.level = j.level") == 1378);
-    CHECK(s.query_int("SELECT count(*) FROM jurisdictions WHERE NOT ST_IsValid(geom)") == 0);
+    CHECK(sql::query_int(s,
+                         "SELECT count(*) FROM jurisdictions j JOIN division_codes d ON d.code = j.code "
+                         "AND d.name = j.name AND d.level = j.level") == 1378);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM jurisdictions WHERE NOT ST_IsValid(geom)") == 0);
 }
 
 } // namespace
@@ -62,10 +63,11 @@ TEST_CASE("sample: Shapefile import, read back by GDAL, each level covers its pa
     // Each parent is covered by its children: area of the symmetric difference
     // between the parent and the union of its children < 0.01% of the parent.
     Store s(db, Store::Mode::must_exist);
-    Statement st = s.prepare(
-        "SELECT p.code, Area(SymDifference(p.geom, u.g)) / Area(p.geom) FROM jurisdictions p "
-        "JOIN (SELECT parent_code, ST_Union(geom) AS g FROM jurisdictions GROUP BY parent_code) u "
-        "ON u.parent_code = p.code");
+    Statement st =
+        sql::prepare(s,
+                     "SELECT p.code, Area(SymDifference(p.geom, u.g)) / Area(p.geom) FROM jurisdictions p "
+                     "JOIN (SELECT parent_code, ST_Union(geom) AS g FROM jurisdictions GROUP BY parent_code) u "
+                     "ON u.parent_code = p.code");
     int parents = 0;
     double worst = 0;
     while (st.step()) {

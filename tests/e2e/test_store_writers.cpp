@@ -7,6 +7,7 @@
 #include <wangge/error.hpp>
 #include <wangge/store.hpp>
 
+#include "store/sql.hpp"
 #include "support.hpp"
 
 using namespace wangge;
@@ -55,9 +56,9 @@ TEST_CASE("store writers: a writer file of a process that is gone is ignored", "
 TEST_CASE("store messages: a failing statement names the operation in words, not the SQL", "[store][writers]") {
     TempDir dir("writers-words");
     Store s(dir / "s.sqlite");
-    s.exec("INSERT INTO meta(key, value) VALUES ('k', 'v')");
+    sql::exec(s, "INSERT INTO meta(key, value) VALUES ('k', 'v')");
     try {
-        s.exec("INSERT INTO meta(key, value) VALUES ('k', 'w')");
+        sql::exec(s, "INSERT INTO meta(key, value) VALUES ('k', 'w')");
         FAIL("no error");
     } catch (const store_error& e) {
         const std::string what = e.what();

@@ -1,25 +1,24 @@
 // End-to-end: the tile pyramid of the sample. Neighbours share edges exactly in
 // every tile (no overlap, no gap), tiles over the size limit are simplified, not
 // dropped, and archives read back with readers no one here wrote.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
-
-#include "support.hpp"
-
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+#include <thread>
 #include <wangge/coverage_index.hpp>
-#include "geometry/geos.hpp"
 #include <wangge/store.hpp>
 #include <wangge/tiles/mbtiles.hpp>
 #include <wangge/tiles/mvt_reader.hpp>
 #include <wangge/tiles/pmtiles.hpp>
 #include <wangge/topology.hpp>
 
-#include <fmt/format.h>
-
-#include <chrono>
-#include <cmath>
-#include <cstdlib>
-#include <set>
-#include <thread>
+#include "geometry/geos.hpp"
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -71,7 +70,9 @@ TEST_CASE("tiles: neighbouring grids and villages share edges exactly in every t
     Store store(partitioned_sample_store(), Store::Mode::must_exist);
     std::vector<CoverageIndex::Polygon> grids;
     {
-        Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL AND code LIKE '330502%' ORDER BY code");
+        Statement st = sql::prepare(
+            store,
+            "SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL AND code LIKE '330502%' ORDER BY code");
         while (st.step()) grids.push_back({st.text(0), st.blob(1)});
     }
     const CoverageIndex index(grids);

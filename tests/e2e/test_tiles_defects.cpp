@@ -12,7 +12,6 @@
 #include <map>
 #include <set>
 #include <thread>
-#include "geometry/geos.hpp"
 #include <wangge/store.hpp>
 #include <wangge/tiles/gzip.hpp>
 #include <wangge/tiles/mbtiles.hpp>
@@ -20,6 +19,8 @@
 #include <wangge/tiles/pmtiles.hpp>
 #include <wangge/topology.hpp>
 
+#include "geometry/geos.hpp"
+#include "store/sql.hpp"
 #include "support.hpp"
 
 using namespace wangge;
@@ -76,7 +77,7 @@ std::map<int, std::map<std::string, PointCounts>> point_counts(const fs::path& a
 
 std::multiset<std::string> column(Store& store, const std::string& sql) {
     std::multiset<std::string> out;
-    Statement st = store.prepare(sql);
+    Statement st = sql::prepare(store, sql);
     while (st.step()) out.insert(st.text(0));
     return out;
 }
@@ -171,12 +172,12 @@ TEST_CASE("tiles: archive bounds cover what was written, events outside the juri
     TempDir dir("tiles-bounds");
     Store store(partitioned_sample_store(), Store::Mode::must_exist);
     // an uncovered event outside every jurisdiction (its tile: 14/13676/6699)
-    Statement st = store.prepare("SELECT X(geom), Y(geom) FROM events WHERE event_id = 'HZ2024005125'");
+    Statement st = sql::prepare(store, "SELECT X(geom), Y(geom) FROM events WHERE event_id = 'HZ2024005125'");
     REQUIRE(st.step());
     const double lon = st.real(0), lat = st.real(1);
-    CHECK(store.query_int(fmt::format("SELECT count(*) FROM jurisdictions WHERE level = 'county' AND "
-                                      "Contains(geom, MakePoint({:.9f}, {:.9f}, 4490))",
-                                      lon, lat)) == 0);
+    CHECK(sql::query_int(store, fmt::format("SELECT count(*) FROM jurisdictions WHERE level = 'county' AND "
+                                            "Contains(geom, MakePoint({:.9f}, {:.9f}, 4490))",
+                                            lon, lat)) == 0);
     const auto out = dir / "all.pmtiles";
     const auto r = build_sample(out, {"--layers", "counties,grid_labels,events", "--maxzoom", "14"});
     INFO(r.out << r.err);
@@ -185,9 +186,10 @@ TEST_CASE("tiles: archive bounds cover what was written, events outside the juri
     INFO(fmt::format("bounds {} {} {} {}; event at {} {}", b.min_lon, b.min_lat, b.max_lon, b.max_lat, lon, lat));
     CHECK(b.contains(lon, lat));
     // and the county outlines
-    Statement ext = store.prepare(
-        "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), max(MbrMaxY(geom)) "
-        "FROM jurisdictions WHERE level = 'county'");
+    Statement ext =
+        sql::prepare(store,
+                     "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), max(MbrMaxY(geom)) "
+                     "FROM jurisdictions WHERE level = 'county'");
     REQUIRE(ext.step());
     CHECK(b.contains(ext.real(0) + 1e-6, ext.real(1) + 1e-6));
     CHECK(b.contains(ext.real(2) - 1e-6, ext.real(3) - 1e-6));
@@ -239,7 +241,7 @@ TEST_CASE("tiles: villages, townships and counties have one label point each per
     auto& g = geos::Context::local();
     std::map<std::string, geos::Geometry> outline;
     {
-        Statement st = store.prepare("SELECT code, AsBinary(geom) FROM jurisdictions");
+        Statement st = sql::prepare(store, "SELECT code, AsBinary(geom) FROM jurisdictions");
         while (st.step()) {
             const auto wkb = st.blob(1);
             outline.emplace(st.text(0), g.from_wkb(wkb.data(), wkb.size()));

@@ -2,21 +2,20 @@
 // every boundary, each edge (straight in longitude-latitude, as the grids are drawn)
 // minimised along its length, for points just outside grids and for points half a
 // world away (London, Sydney, New York, either side of the antimeridian).
-#include <catch2/catch.hpp>
-
-#include "support.hpp"
-
-#include <wangge/coverage_index.hpp>
-#include <wangge/events.hpp>
-#include "geometry/geos.hpp"
-#include <wangge/store.hpp>
-
 #include <fmt/format.h>
 #include <geodesic.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
+#include <wangge/coverage_index.hpp>
+#include <wangge/events.hpp>
+#include <wangge/store.hpp>
+
+#include "geometry/geos.hpp"
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -182,7 +181,7 @@ TEST_CASE("nearest: geodesic distance and grid match brute force on the sample's
     Store store(partitioned_sample_store(), Store::Mode::must_exist);
     const CoverageIndex index = grid_index(store);
     std::vector<CoverageIndex::Polygon> polys;
-    Statement st = store.prepare("SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
+    Statement st = sql::prepare(store, "SELECT code, AsBinary(geom) FROM grids WHERE valid_to IS NULL ORDER BY code");
     while (st.step()) polys.push_back({st.text(0), st.blob(1)});
     REQUIRE(polys.size() == index.size());
     REQUIRE(polys.back().code == index.code(static_cast<int>(index.size() - 1)));

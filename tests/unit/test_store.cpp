@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
-
-#include "support.hpp"
-
 #include <wangge/error.hpp>
 #include <wangge/store.hpp>
+
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::test;
@@ -14,14 +14,14 @@ TEST_CASE("store: created at the latest schema version, registered for GDAL", "[
     {
         Store s(db);
         CHECK(s.schema_version() == Store::latest_schema_version());
-        CHECK(s.query_text("PRAGMA journal_mode") == std::optional<std::string>("wal"));
-        CHECK(s.query_int("SELECT count(*) FROM geometry_columns WHERE f_table_name='jurisdictions' AND srid=4490") ==
-              1);
-        CHECK(s.query_int("SELECT count(*) FROM schema_migrations") == Store::latest_schema_version());
+        CHECK(sql::query_text(s, "PRAGMA journal_mode") == std::optional<std::string>("wal"));
+        CHECK(sql::query_int(
+                  s, "SELECT count(*) FROM geometry_columns WHERE f_table_name='jurisdictions' AND srid=4490") == 1);
+        CHECK(sql::query_int(s, "SELECT count(*) FROM schema_migrations") == Store::latest_schema_version());
     }
     // reopening applies nothing twice
     Store again(db);
-    CHECK(again.query_int("SELECT count(*) FROM schema_migrations") == Store::latest_schema_version());
+    CHECK(sql::query_int(again, "SELECT count(*) FROM schema_migrations") == Store::latest_schema_version());
     CHECK(feature_count(db, "jurisdictions") == 0);
 }
 
@@ -30,15 +30,15 @@ TEST_CASE("store: a transaction not committed leaves nothing", "[store]") {
     Store s(dir / "s.sqlite");
     {
         Store::Transaction tx(s);
-        s.exec("INSERT INTO meta(key, value) VALUES ('k', 'v')");
+        sql::exec(s, "INSERT INTO meta(key, value) VALUES ('k', 'v')");
     }
-    CHECK(s.query_int("SELECT count(*) FROM meta WHERE key='k'") == 0);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM meta WHERE key='k'") == 0);
     {
         Store::Transaction tx(s);
-        s.exec("INSERT INTO meta(key, value) VALUES ('k', 'v')");
+        sql::exec(s, "INSERT INTO meta(key, value) VALUES ('k', 'v')");
         tx.commit();
     }
-    CHECK(s.query_int("SELECT count(*) FROM meta WHERE key='k'") == 1);
+    CHECK(sql::query_int(s, "SELECT count(*) FROM meta WHERE key='k'") == 1);
 }
 
 TEST_CASE("store: clear errors for a missing store, a non-store file and a newer schema", "[store]") {
@@ -48,7 +48,7 @@ TEST_CASE("store: clear errors for a missing store, a non-store file and a newer
     CHECK_THROWS_AS(Store(dir / "text.sqlite"), store_error);
     {
         Store s(dir / "new.sqlite");
-        s.exec("PRAGMA user_version = 99");
+        sql::exec(s, "PRAGMA user_version = 99");
     }
     CHECK_THROWS_WITH(Store(dir / "new.sqlite"), Catch::Contains("newer than this wangge"));
 }

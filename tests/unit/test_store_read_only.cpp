@@ -6,6 +6,7 @@
 #include <wangge/error.hpp>
 #include <wangge/store.hpp>
 
+#include "store/sql.hpp"
 #include "support.hpp"
 
 using namespace wangge;
@@ -24,7 +25,7 @@ std::vector<std::string> files_in(const fs::path& dir) {
 /// A store with one meta row written and closed (so no -wal or -shm is left).
 void make_store(const fs::path& db) {
     Store s(db);
-    s.exec("INSERT INTO meta(key, value) VALUES ('probe', 'here')");
+    sql::exec(s, "INSERT INTO meta(key, value) VALUES ('probe', 'here')");
 }
 
 /// Makes `paths` unwritable for this process for its lifetime: chmod a-w, or, for
@@ -71,7 +72,7 @@ TEST_CASE("store read-only: a missing, empty or non-database file is not a wangg
 
     {  // an SQLite database that wangge never made
         Store plain(dir / "plain.sqlite");
-        plain.exec("PRAGMA user_version = 0; DROP TABLE meta");
+        sql::exec(plain, "PRAGMA user_version = 0; DROP TABLE meta");
     }
     const std::string before = read_file(dir / "plain.sqlite");
     CHECK_THROWS_WITH(Store(dir / "plain.sqlite", Store::Mode::read_only), Catch::Contains("not a wangge store"));
@@ -88,8 +89,8 @@ TEST_CASE("store read-only: reads, refuses writes, and leaves the file's bytes a
     {
         Store s(db, Store::Mode::read_only);
         CHECK(s.read_only());
-        CHECK(s.query_text("SELECT value FROM meta WHERE key='probe'") == std::optional<std::string>("here"));
-        CHECK_THROWS_AS(s.exec("INSERT INTO meta(key, value) VALUES ('x', 'y')"), store_error);
+        CHECK(sql::query_text(s, "SELECT value FROM meta WHERE key='probe'") == std::optional<std::string>("here"));
+        CHECK_THROWS_AS(sql::exec(s, "INSERT INTO meta(key, value) VALUES ('x', 'y')"), store_error);
     }
     CHECK(read_file(db) == before);
     CHECK(files_in(dir.path()) == std::vector<std::string>{"s.sqlite"});
@@ -101,7 +102,7 @@ TEST_CASE("store read-only: an older schema is refused with how to upgrade it, a
     const auto db = dir / "s.sqlite";
     {
         Store s(db);
-        s.exec("PRAGMA user_version = " + std::to_string(Store::latest_schema_version() - 1));
+        sql::exec(s, "PRAGMA user_version = " + std::to_string(Store::latest_schema_version() - 1));
     }
     const std::string before = read_file(db);
     CHECK_THROWS_WITH(Store(db, Store::Mode::read_only),
@@ -111,7 +112,7 @@ TEST_CASE("store read-only: an older schema is refused with how to upgrade it, a
     const auto newer = dir / "newer.sqlite";
     {
         Store s(newer);
-        s.exec("PRAGMA user_version = 99");
+        sql::exec(s, "PRAGMA user_version = 99");
     }
     CHECK_THROWS_WITH(Store(newer, Store::Mode::read_only), Catch::Contains("newer than this wangge"));
 }
@@ -130,10 +131,14 @@ TEST_CASE("store read-only: a read-only store file in a read-only directory can 
             return;
         }
         // A writing open fails here (this is what the reading commands used to do).
-        CHECK_THROWS_AS(Store(db, Store::Mode::must_exist).exec("INSERT INTO meta(key, value) VALUES ('x', 'y')"),
-                        store_error);
+        CHECK_THROWS_AS(
+            [&] {
+                Store w(db, Store::Mode::must_exist);
+                sql::exec(w, "INSERT INTO meta(key, value) VALUES ('x', 'y')");
+            }(),
+            store_error);
         Store s(db, Store::Mode::read_only);
-        CHECK(s.query_text("SELECT value FROM meta WHERE key='probe'") == std::optional<std::string>("here"));
+        CHECK(sql::query_text(s, "SELECT value FROM meta WHERE key='probe'") == std::optional<std::string>("here"));
         CHECK(s.schema_version() == Store::latest_schema_version());
     }
     CHECK(read_file(db) == before);

@@ -1,17 +1,16 @@
 // A layer as a clean coverage of shared arcs: T-junctions noded, overlaps given
 // to one feature, neighbours sharing arcs at every simplification tolerance.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
-
-#include "support.hpp"
-
-#include "geometry/geos.hpp"
+#include <cmath>
+#include <map>
 #include <wangge/store.hpp>
 #include <wangge/topology.hpp>
 
-#include <fmt/format.h>
-
-#include <cmath>
-#include <map>
+#include "geometry/geos.hpp"
+#include "store/sql.hpp"
+#include "support.hpp"
 
 using namespace wangge;
 using namespace wangge::topology;
@@ -200,7 +199,7 @@ TEST_CASE("topology: the partitioned sample's layers are made clean locally, clo
                             "SELECT AsBinary(geom) FROM jurisdictions WHERE level = 'village' ORDER BY code"}) {
         INFO(sql);
         std::vector<std::vector<unsigned char>> wkbs;
-        Statement st = store.prepare(sql);
+        Statement st = sql::prepare(store, sql);
         while (st.step()) wkbs.push_back(st.blob(0));
         REQUIRE(wkbs.size() > 300);
         const Coverage fast(wkbs), slow(wkbs, Coverage::Build::node_all);
