@@ -17,9 +17,6 @@
 #include <string_view>
 #include <vector>
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace wangge {
 
 /// Remove the store file at `path` and its -wal, -shm, -journal and .writer side
@@ -49,36 +46,10 @@ inline constexpr int store_srid = 4490;
 
 class Store;
 
-/// A prepared statement. Bind indexes start at 1 (SQLite), column indexes at 0.
-class Statement {
-public:
-    Statement(Store& store, std::string_view sql);
-    Statement(Statement&&) noexcept;
-    Statement& operator=(Statement&&) noexcept;
-    ~Statement();
-
-    Statement& bind(int index, std::int64_t value);
-    Statement& bind(int index, double value);
-    Statement& bind(int index, std::string_view text);
-    Statement& bind_blob(int index, const void* data, std::size_t size);
-    Statement& bind_null(int index);
-
-    /// Advance; true while a row is available, false when done. Throws on error.
-    bool step();
-    /// Run to completion (for statements without results).
-    void run();
-    void reset();
-
-    bool is_null(int col) const;
-    std::int64_t int64(int col) const;
-    double real(int col) const;
-    std::string text(int col) const;
-    std::vector<unsigned char> blob(int col) const;
-
-private:
-    Store* store_ = nullptr;
-    sqlite3_stmt* stmt_ = nullptr;
-};
+namespace sql {
+struct Access; // the internal SQL API (engine/src/store/sql.hpp) reaches the
+               // connection through it
+}
 
 class Store {
 public:
@@ -102,15 +73,6 @@ public:
     int schema_version() const;
     static int latest_schema_version();
 
-    /// Execute one or more SQL statements without results.
-    void exec(std::string_view sql);
-    Statement prepare(std::string_view sql) { return Statement(*this, sql); }
-    /// The single value of a one-row query (NULL becomes nullopt).
-    std::optional<std::string> query_text(std::string_view sql);
-    std::int64_t query_int(std::string_view sql);
-
-    sqlite3* handle() const noexcept { return db_; }
-
     /// How long a store opened from now on waits for another connection's write
     /// lock before failing (default 10 s). For the CLI's `--wait SECONDS`.
     static void set_wait(double seconds);
@@ -129,12 +91,6 @@ public:
     /// recorded process is gone.
     static std::string current_writer(const std::filesystem::path& path);
 
-    /// Throw a store_error naming the store, the operation in words (from `sql`,
-    /// e.g. "updating grids") and the reason in words (never SQLite's own text,
-    /// except under set_verbose). `code` is SQLite's result code.
-    [[noreturn]] void fail(std::string_view sql, int code) const;
-    [[noreturn]] void fail(std::string_view sql) const;
-
     /// RAII transaction: rolls back unless commit() is called. Not nestable.
     class Transaction {
     public:
@@ -152,22 +108,29 @@ public:
     bool read_only() const noexcept { return read_only_; }
 
 private:
-    static int on_busy(void* store, int count);
-    void write_writer_file();
-    void remove_writer_file() noexcept;
-    void open_read_only();
-    void check_readable_version();
-    void migrate();
-    void close() noexcept;
+  friend struct sql::Access;
+  struct Impl; // the connection, defined in store.cpp
 
-    std::filesystem::path path_;
-    sqlite3* db_ = nullptr;
-    void* spatialite_cache_ = nullptr;
-    bool read_only_ = false;
-    bool wait_noticed_ = false;
-    bool wrote_writer_file_ = false;
-    std::int64_t busy_since_ms_ = 0;
-    static int wait_ms_;
+  /// Throw a store_error naming the store, the operation in words (from `sql`,
+  /// e.g. "updating grids") and the reason in words (never SQLite's own text,
+  /// except under set_verbose). `code` is SQLite's result code.
+  [[noreturn]] void fail(std::string_view sql, int code) const;
+  [[noreturn]] void fail(std::string_view sql) const;
+  static int on_busy(void *store, int count);
+  void write_writer_file();
+  void remove_writer_file() noexcept;
+  void open_read_only();
+  void check_readable_version();
+  void migrate();
+  void close() noexcept;
+
+  std::filesystem::path path_;
+  std::unique_ptr<Impl> impl_;
+  bool read_only_ = false;
+  bool wait_noticed_ = false;
+  bool wrote_writer_file_ = false;
+  std::int64_t busy_since_ms_ = 0;
+  static int wait_ms_;
 };
 
 } // namespace wangge

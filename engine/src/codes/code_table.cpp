@@ -7,6 +7,7 @@
 #include <array>
 #include <memory>
 
+#include "io/gdal.hpp"
 #include "store/codes_repo.hpp"
 #include "store/runs_repo.hpp"
 #include "wangge/codes.hpp"
@@ -18,10 +19,7 @@ namespace wangge {
 
 namespace {
 
-struct DatasetCloser {
-    void operator()(GDALDatasetH h) const noexcept { GDALClose(h); }
-};
-using DatasetPtr = std::unique_ptr<void, DatasetCloser>;
+using DatasetPtr = gdal::Dataset;
 
 struct CsvSpec {
     const char* file;
@@ -39,8 +37,7 @@ constexpr std::array<CsvSpec, 5> csv_files = {{
 } // namespace
 
 CodeTableLoadReport load_code_table(Store& store, const std::filesystem::path& dir, const ProgressFn& progress) {
-    install_gdal_message_handler();  // GDAL's messages are kept, never printed
-    GDALAllRegister();
+    gdal::init();  // GDAL's messages are kept, never printed
     for (const auto& spec : csv_files) {
         if (!std::filesystem::exists(dir / spec.file))
             throw io_error(fmt::format("{}: missing (a code table directory holds provinces.csv, cities.csv, "
@@ -70,7 +67,7 @@ CodeTableLoadReport load_code_table(Store& store, const std::filesystem::path& d
         OGRFeatureH f;
         OGR_L_ResetReading(layer);
         while ((f = OGR_L_GetNextFeature(layer)) != nullptr) {
-            std::unique_ptr<void, void (*)(OGRFeatureH)> guard(f, OGR_F_Destroy);
+            const gdal::Feature guard(f);
             ++line;
             std::string code = OGR_F_GetFieldAsString(f, code_idx);
             std::string name = OGR_F_GetFieldAsString(f, name_idx);

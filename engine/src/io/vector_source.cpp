@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "io/gdal.hpp"
+#include "store/runs_repo.hpp"
 #include "wangge/error.hpp"
 #include "wangge/source.hpp"
 #include "wangge/store.hpp"
@@ -550,14 +551,11 @@ bool VectorSource::next(SourceFeature& out) {
 
 void record_source_crs(Store& store, std::int64_t import_id, const VectorSource& source) {
     const CrsOperation& op = source.crs_operation();
-    Statement upd =
-        store.prepare("UPDATE import_runs SET source_crs = ?, crs_operation = ?, crs_accuracy_m = ? WHERE id = ?");
-    upd.bind(1, source.crs_description());
-    upd.bind(2, op.by_convention ? op.description + " (WGS 84 = CGCS2000 by convention)" : op.description);
-    if (op.by_convention) upd.bind(3, 0.0);
-    else if (op.accuracy_m < 0) upd.bind_null(3);
-    else upd.bind(3, op.accuracy_m);
-    upd.bind(4, import_id).run();
+    const std::optional<double> accuracy =
+        op.by_convention ? std::optional<double>(0.0) : op.accuracy_m < 0 ? std::nullopt : std::optional<double>(op.accuracy_m);
+    repo::set_import_run_crs(store, import_id, source.crs_description(),
+                             op.by_convention ? op.description + " (WGS 84 = CGCS2000 by convention)" : op.description,
+                             accuracy);
 }
 
 } // namespace wangge

@@ -182,4 +182,51 @@ std::vector<PlatformCount> event_counts_by_platform(Store& store, const std::str
     return out;
 }
 
+
+std::map<std::string, std::map<std::string, std::int64_t>> event_counts_per_grid(Store& store) {
+    std::map<std::string, std::map<std::string, std::int64_t>> counts;
+    Statement st =
+        sql::prepare(store,
+                     "SELECT e.grid_code, coalesce(t.platform, ''), count(*) FROM events e LEFT JOIN event_types t ON "
+                     "t.code = e.type_code WHERE e.grid_code IS NOT NULL GROUP BY 1, 2");
+    while (st.step()) counts[st.text(0)][st.text(1)] = st.int64(2);
+    return counts;
+}
+
+void for_each_event_point(Store& store, const AreaFilter& area, const std::function<void(const EventPoint&)>& fn) {
+    Statement st = sql::prepare(
+        store,
+        "SELECT X(e.geom), Y(e.geom), e.event_id, e.type_code, coalesce(t.platform, ''), coalesce(e.grid_code, ''), "
+        "e.uncovered FROM events e LEFT JOIN event_types t ON t.code = e.type_code WHERE " +
+            sql::area_condition(area, "coalesce(e.grid_code, '')") + " ORDER BY e.event_id");
+    sql::bind_area(st, area);
+    EventPoint e;
+    while (st.step()) {
+        e.lon = st.real(0);
+        e.lat = st.real(1);
+        e.id = st.text(2);
+        e.type = st.text(3);
+        e.platform = st.text(4);
+        e.grid = st.text(5);
+        e.uncovered = st.int64(6) != 0;
+        fn(e);
+    }
+}
+
+void changed_event_boxes(Store& store, std::string_view since,
+                         const std::function<void(const std::array<double, 4>&)>& box) {
+    Statement st = sql::prepare(
+        store, "SELECT MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom) FROM events WHERE assigned_at >= ?1");
+    st.bind(1, since);
+    sql::for_each_box(st, box);
+}
+
+std::vector<std::string> grids_of_events_assigned_since(Store& store, std::string_view since) {
+    Statement st = sql::prepare(
+        store, "SELECT DISTINCT grid_code FROM events WHERE assigned_at >= ?1 AND grid_code IS NOT NULL ORDER BY 1");
+    st.bind(1, since);
+    std::vector<std::string> out;
+    while (st.step()) out.push_back(st.text(0));
+    return out;
+}
 }  // namespace wangge::repo

@@ -7,8 +7,10 @@
 // statements prepared; none of them opens a transaction (the caller does).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "wangge/events.hpp"
+#include "wangge/map_data.hpp"
 
 namespace wangge {
 class Store;
@@ -126,4 +129,17 @@ struct PlatformCount {
 };
 std::vector<PlatformCount> event_counts_by_platform(Store& store, const std::string& prefix);
 
+
+// ------------------------------------------------------------------ maps
+
+/// Events per grid code and platform ("" for a type of no platform) of the events
+/// assigned to a grid.
+std::map<std::string, std::map<std::string, std::int64_t>> event_counts_per_grid(Store& store);
+/// Each event in the map area, in event id order.
+void for_each_event_point(Store& store, const AreaFilter& area, const std::function<void(const EventPoint&)>& fn);
+/// The bounding boxes of the events assigned at or after `since`.
+void changed_event_boxes(Store& store, std::string_view since,
+                         const std::function<void(const std::array<double, 4>&)>& box);
+/// The grid codes (distinct) of the events assigned at or after `since`.
+std::vector<std::string> grids_of_events_assigned_since(Store& store, std::string_view since);
 }  // namespace wangge::repo

@@ -190,4 +190,52 @@ void GridWriter::add_lineage(std::int64_t run_id, const std::string& old_code, c
     lin.bind(4, kind).bind(5, shared_m2).run();
 }
 
+void for_each_grid_feature(Store& store, const AreaFilter& area, const std::function<void(const GridFeature&)>& fn) {
+    Statement st = sql::prepare(store,
+                                "SELECT AsBinary(geom), code, type, households, village_code, coalesce(name, ''), "
+                                "label_lon, label_lat FROM grids WHERE valid_to IS NULL AND " +
+                                    sql::area_condition(area, "code") + " ORDER BY code");
+    sql::bind_area(st, area);
+    GridFeature g;
+    while (st.step()) {
+        g.wkb = st.blob(0);
+        g.code = st.text(1);
+        g.type = st.text(2);
+        g.households = st.int64(3);
+        g.village = st.text(4);
+        g.name = st.text(5);
+        g.label_lon = st.real(6);
+        g.label_lat = st.real(7);
+        fn(g);
+    }
+}
+
+void for_each_grid_label(Store& store, const std::function<void(const std::string&, double, double)>& fn) {
+    Statement st = sql::prepare(store, "SELECT code, label_lon, label_lat FROM grids WHERE valid_to IS NULL");
+    while (st.step()) fn(st.text(0), st.real(1), st.real(2));
+}
+
+void changed_grid_boxes(Store& store, std::string_view since,
+                        const std::function<void(const std::array<double, 4>&)>& box) {
+    Statement st = sql::prepare(
+        store,
+        "WITH cg AS (SELECT geom FROM grids WHERE valid_from >= ?1 OR (valid_to IS NOT NULL AND valid_to >= ?1)), "
+        "env(geom) AS (SELECT geom FROM cg "
+        "UNION ALL SELECT g.geom FROM grids g, cg WHERE g.valid_to IS NULL AND MbrIntersects(g.geom, cg.geom)) "
+        "SELECT MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom) FROM env");
+    st.bind(1, since);
+    sql::for_each_box(st, box);
+}
+
+void current_grid_boxes(Store& store, const std::vector<std::string>& codes,
+                        const std::function<void(const std::array<double, 4>&)>& box) {
+    Statement st = sql::prepare(store,
+                                "SELECT MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom) FROM grids "
+                                "WHERE code = ?1 AND valid_to IS NULL");
+    for (const auto& c : codes) {
+        st.reset();
+        st.bind(1, c);
+        sql::for_each_box(st, box);
+    }
+}
 }  // namespace wangge::repo

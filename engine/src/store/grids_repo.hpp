@@ -8,13 +8,16 @@
 // repository's: rows come back with them empty.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wangge/grids.hpp"
+#include "wangge/map_data.hpp"
 
 namespace wangge {
 class Store;
@@ -119,4 +122,18 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+
+// ------------------------------------------------------------------ maps
+
+/// Each current grid in the map area, in code order (wangge::for_each_grid).
+void for_each_grid_feature(Store& store, const AreaFilter& area, const std::function<void(const GridFeature&)>& fn);
+/// The label point of each current grid: code, lon, lat.
+void for_each_grid_label(Store& store, const std::function<void(const std::string&, double, double)>& fn);
+/// The bounding boxes of the grid versions made or closed at or after `since`, and of
+/// every current grid whose box touches one of them: what a tile update redraws.
+void changed_grid_boxes(Store& store, std::string_view since,
+                        const std::function<void(const std::array<double, 4>&)>& box);
+/// The bounding boxes of the current grids of `codes`.
+void current_grid_boxes(Store& store, const std::vector<std::string>& codes,
+                        const std::function<void(const std::array<double, 4>&)>& box);
 }  // namespace wangge::repo

@@ -82,10 +82,7 @@ void changed_jurisdiction_boxes(Store& store, std::string_view since,
         "UNION ALL SELECT j.geom FROM jurisdictions j, cj WHERE j.level = cj.level AND MbrIntersects(j.geom, cj.geom)) "
         "SELECT MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom) FROM env");
     st.bind(1, since);
-    while (st.step()) {
-        if (st.is_null(0)) continue;
-        box({st.real(0), st.real(1), st.real(2), st.real(3)});
-    }
+    sql::for_each_box(st, box);
 }
 
 struct JurisdictionWriter::Impl {

@@ -1,5 +1,7 @@
 #include "store/migrations.hpp"
 
+#include "store/sql.hpp"
+
 #include "wangge/store.hpp"
 
 namespace wangge::store {
@@ -10,12 +12,17 @@ namespace {
 // we use (the full EPSG table would add ~5 MB to every store), the national code
 // table, import runs, and jurisdictions with a registered, indexed geometry column.
 void v1_foundation(Store& s) {
-    if (s.query_int("SELECT count(*) FROM sqlite_master WHERE name='spatial_ref_sys'") == 0) {
-        s.exec("SELECT InitSpatialMetadata(0, 'NONE')");
-    }
-    s.exec("SELECT InsertEpsgSrid(4490) WHERE NOT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid=4490)");
-    s.exec("SELECT InsertEpsgSrid(4326) WHERE NOT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid=4326)");
-    s.exec(R"sql(
+  if (sql::query_int(
+          s,
+          "SELECT count(*) FROM sqlite_master WHERE name='spatial_ref_sys'") ==
+      0) {
+    sql::exec(s, "SELECT InitSpatialMetadata(0, 'NONE')");
+  }
+  sql::exec(s, "SELECT InsertEpsgSrid(4490) WHERE NOT EXISTS (SELECT 1 FROM "
+               "spatial_ref_sys WHERE srid=4490)");
+  sql::exec(s, "SELECT InsertEpsgSrid(4326) WHERE NOT EXISTS (SELECT 1 FROM "
+               "spatial_ref_sys WHERE srid=4326)");
+  sql::exec(s, R"sql(
         CREATE TABLE schema_migrations (
             version     INTEGER PRIMARY KEY,
             description TEXT NOT NULL,
@@ -58,8 +65,9 @@ void v1_foundation(Store& s) {
         CREATE INDEX jurisdictions_level ON jurisdictions(level, code);
         CREATE INDEX jurisdictions_parent ON jurisdictions(parent_code);
     )sql");
-    s.exec("SELECT AddGeometryColumn('jurisdictions', 'geom', 4490, 'MULTIPOLYGON', 'XY', 1)");
-    s.exec("SELECT CreateSpatialIndex('jurisdictions', 'geom')");
+  sql::exec(s, "SELECT AddGeometryColumn('jurisdictions', 'geom', 4490, "
+               "'MULTIPOLYGON', 'XY', 1)");
+  sql::exec(s, "SELECT CreateSpatialIndex('jurisdictions', 'geom')");
 }
 
 // Version 2: grids. Inputs of partitioning (household points, barrier lines), and
@@ -67,7 +75,7 @@ void v1_foundation(Store& s) {
 // redraw closes rows instead of deleting them. grid_serials is the registry that
 // makes "a code is never given out twice in a village" a primary key, not a habit.
 void v2_grids(Store& s) {
-    s.exec(R"sql(
+  sql::exec(s, R"sql(
         CREATE TABLE households (
             id          INTEGER PRIMARY KEY,
             households  INTEGER NOT NULL CHECK (households >= 0),
@@ -134,12 +142,16 @@ void v2_grids(Store& s) {
         CREATE INDEX grid_lineage_old ON grid_lineage(old_code);
         CREATE INDEX grid_lineage_new ON grid_lineage(new_code);
     )sql");
-    s.exec("SELECT AddGeometryColumn('households', 'geom', 4490, 'POINT', 'XY', 1)");
-    s.exec("SELECT CreateSpatialIndex('households', 'geom')");
-    s.exec("SELECT AddGeometryColumn('barriers', 'geom', 4490, 'MULTILINESTRING', 'XY', 1)");
-    s.exec("SELECT CreateSpatialIndex('barriers', 'geom')");
-    s.exec("SELECT AddGeometryColumn('grids', 'geom', 4490, 'MULTIPOLYGON', 'XY', 1)");
-    s.exec("SELECT CreateSpatialIndex('grids', 'geom')");
+  sql::exec(
+      s,
+      "SELECT AddGeometryColumn('households', 'geom', 4490, 'POINT', 'XY', 1)");
+  sql::exec(s, "SELECT CreateSpatialIndex('households', 'geom')");
+  sql::exec(s, "SELECT AddGeometryColumn('barriers', 'geom', 4490, "
+               "'MULTILINESTRING', 'XY', 1)");
+  sql::exec(s, "SELECT CreateSpatialIndex('barriers', 'geom')");
+  sql::exec(s, "SELECT AddGeometryColumn('grids', 'geom', 4490, "
+               "'MULTIPOLYGON', 'XY', 1)");
+  sql::exec(s, "SELECT CreateSpatialIndex('grids', 'geom')");
 }
 
 // The classification a new store got at version 3 ("wangge default 1", as
@@ -205,7 +217,7 @@ constexpr const char* v3_event_types = R"sql(
 // grid is kept and flagged, with the nearest grid and its distance: an audit
 // finding, never a silent drop.
 void v3_events(Store& s) {
-    s.exec(R"sql(
+  sql::exec(s, R"sql(
         CREATE TABLE event_types (
             code              TEXT PRIMARY KEY,
             name              TEXT NOT NULL,
@@ -235,16 +247,17 @@ void v3_events(Store& s) {
         CREATE INDEX events_grid ON events(grid_code);
         CREATE INDEX events_type ON events(type_code);
     )sql");
-    s.exec("SELECT AddGeometryColumn('events', 'geom', 4490, 'POINT', 'XY', 1)");
-    s.exec("SELECT CreateSpatialIndex('events', 'geom')");
-    s.exec(v3_event_types);
+  sql::exec(
+      s, "SELECT AddGeometryColumn('events', 'geom', 4490, 'POINT', 'XY', 1)");
+  sql::exec(s, "SELECT CreateSpatialIndex('events', 'geom')");
+  sql::exec(s, v3_event_types);
 }
 
 // Version 4: how an import's coordinates reached CGCS2000: the source CRS, the
 // coordinate operation (PROJ's name) and its accuracy in metres (NULL: unknown;
 // 0 for a projection alone), so a ballpark datum shift let through is on record.
 void v4_import_crs(Store& s) {
-    s.exec(R"sql(
+  sql::exec(s, R"sql(
         ALTER TABLE import_runs ADD COLUMN source_crs TEXT;
         ALTER TABLE import_runs ADD COLUMN crs_operation TEXT;
         ALTER TABLE import_runs ADD COLUMN crs_accuracy_m REAL;

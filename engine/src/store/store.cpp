@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "store/migrations.hpp"
+#include "store/sql.hpp"
 #include "wangge/testpoint.hpp"
 
 namespace wangge {
@@ -166,12 +167,65 @@ std::string reason_of(int code, std::string_view sqlite_message) {
 
 } // namespace
 
+// ------------------------------------------------- the connection and sql::
+
+struct Store::Impl {
+  sqlite3 *db = nullptr;
+  void *spatialite_cache = nullptr;
+};
+
+namespace sql {
+
+struct Access {
+  static sqlite3 *db(const Store &s) { return s.impl_->db; }
+  [[noreturn]] static void fail(const Store &s, std::string_view q, int code) {
+    s.fail(q, code);
+  }
+  [[noreturn]] static void fail(const Store &s, std::string_view q) {
+    s.fail(q);
+  }
+};
+
+sqlite3 *connection(const Store &store) { return Access::db(store); }
+void fail(const Store &store, std::string_view q, int code) {
+  Access::fail(store, q, code);
+}
+void fail(const Store &store, std::string_view q) { Access::fail(store, q); }
+Statement prepare(Store &store, std::string_view q) {
+  return Statement(store, q);
+}
+
+void exec(Store &store, std::string_view q) {
+  std::string s(q);
+  char *err = nullptr;
+  const int rc =
+      sqlite3_exec(connection(store), s.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK)
+    fail(store, q, sqlite3_extended_errcode(connection(store)));
+}
+
+std::optional<std::string> query_text(Store &store, std::string_view q) {
+  Statement st(store, q);
+  if (!st.step() || st.is_null(0))
+    return std::nullopt;
+  return st.text(0);
+}
+
+std::int64_t query_int(Store &store, std::string_view q) {
+  Statement st(store, q);
+  return st.step() ? st.int64(0) : 0;
+}
+
+} // namespace sql
+
 // ---------------------------------------------------------------- Statement
 
 Statement::Statement(Store& store, std::string_view sql) : store_(&store) {
-    if (sqlite3_prepare_v2(store.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
-        SQLITE_OK)
-        store.fail(sql);
+  if (sqlite3_prepare_v2(sql::connection(store), sql.data(),
+                         static_cast<int>(sql.size()), &stmt_,
+                         nullptr) != SQLITE_OK)
+    sql::fail(store, sql);
 }
 
 Statement::Statement(Statement&& o) noexcept : store_(o.store_), stmt_(o.stmt_) {
@@ -193,33 +247,36 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int i, std::int64_t v) {
-    if (sqlite3_bind_int64(stmt_, i, v) != SQLITE_OK) store_->fail("binding");
-    return *this;
+  if (sqlite3_bind_int64(stmt_, i, v) != SQLITE_OK)
+    sql::fail(*store_, "binding");
+  return *this;
 }
 Statement& Statement::bind(int i, double v) {
-    if (sqlite3_bind_double(stmt_, i, v) != SQLITE_OK) store_->fail("binding");
-    return *this;
+  if (sqlite3_bind_double(stmt_, i, v) != SQLITE_OK)
+    sql::fail(*store_, "binding");
+  return *this;
 }
 Statement& Statement::bind(int i, std::string_view t) {
     if (sqlite3_bind_text(stmt_, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT) != SQLITE_OK)
-        store_->fail("binding");
+      sql::fail(*store_, "binding");
     return *this;
 }
 Statement& Statement::bind_blob(int i, const void* data, std::size_t size) {
     if (sqlite3_bind_blob(stmt_, i, data, static_cast<int>(size), SQLITE_TRANSIENT) != SQLITE_OK)
-        store_->fail("binding");
+      sql::fail(*store_, "binding");
     return *this;
 }
 Statement& Statement::bind_null(int i) {
-    if (sqlite3_bind_null(stmt_, i) != SQLITE_OK) store_->fail("binding");
-    return *this;
+  if (sqlite3_bind_null(stmt_, i) != SQLITE_OK)
+    sql::fail(*store_, "binding");
+  return *this;
 }
 
 bool Statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    store_->fail(sqlite3_sql(stmt_), rc);
+    sql::fail(*store_, sqlite3_sql(stmt_), rc);
 }
 
 void Statement::run() {
@@ -260,37 +317,46 @@ void remove_store_files(const std::filesystem::path& path) noexcept {
         std::filesystem::remove(std::filesystem::path(path.string() + suffix), ec);
 }
 
-Store::Store(const std::filesystem::path& path, Mode mode) : path_(path), read_only_(mode == Mode::read_only) {
-    if (read_only_) {
-        open_read_only();
-        return;
-    }
-    std::error_code ec;
-    if (mode == Mode::must_exist && !std::filesystem::exists(path, ec))
-        throw store_error(fmt::format("{}: no store here (create one with 'wangge codes load' or 'wangge import')",
-                                      path.string()));
-    const int flags = SQLITE_OPEN_READWRITE | (mode == Mode::create_if_missing ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path.string().c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-        std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-        sqlite3_close(db_);
-        db_ = nullptr;
-        throw store_error(fmt::format("{}: cannot open store: {}", path.string(), msg));
-    }
-    spatialite_cache_ = spatialite_alloc_connection();
-    spatialite_init_ex(db_, spatialite_cache_, 0);
-    // After SpatiaLite: its init sets a busy timeout of its own (5 s), which would
-    // replace our handler (one slot per connection) and skip the wait notice.
-    sqlite3_busy_handler(db_, &Store::on_busy, this);
-    try {
-        // Refuse files that are not SQLite before touching them.
-        query_int("SELECT count(*) FROM sqlite_master");
-        exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
-        migrate();
-    } catch (const store_error& e) {
-        close();
-        if (std::string_view(e.what()).rfind(path.string() + ": ", 0) == 0) throw;
-        throw store_error(fmt::format("{}: {}", path.string(), e.what()));
-    }
+Store::Store(const std::filesystem::path &path, Mode mode)
+    : path_(path), impl_(std::make_unique<Impl>()),
+      read_only_(mode == Mode::read_only) {
+  if (read_only_) {
+    open_read_only();
+    return;
+  }
+  std::error_code ec;
+  if (mode == Mode::must_exist && !std::filesystem::exists(path, ec))
+    throw store_error(fmt::format("{}: no store here (create one with 'wangge "
+                                  "codes load' or 'wangge import')",
+                                  path.string()));
+  const int flags = SQLITE_OPEN_READWRITE |
+                    (mode == Mode::create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(path.string().c_str(), &impl_->db, flags, nullptr) !=
+      SQLITE_OK) {
+    std::string msg = impl_->db ? sqlite3_errmsg(impl_->db) : "out of memory";
+    sqlite3_close(impl_->db);
+    impl_->db = nullptr;
+    throw store_error(
+        fmt::format("{}: cannot open store: {}", path.string(), msg));
+  }
+  impl_->spatialite_cache = spatialite_alloc_connection();
+  spatialite_init_ex(impl_->db, impl_->spatialite_cache, 0);
+  // After SpatiaLite: its init sets a busy timeout of its own (5 s), which
+  // would replace our handler (one slot per connection) and skip the wait
+  // notice.
+  sqlite3_busy_handler(impl_->db, &Store::on_busy, this);
+  try {
+    // Refuse files that are not SQLite before touching them.
+    sql::query_int(*this, "SELECT count(*) FROM sqlite_master");
+    sql::exec(*this, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA "
+                     "synchronous=NORMAL;");
+    migrate();
+  } catch (const store_error &e) {
+    close();
+    if (std::string_view(e.what()).rfind(path.string() + ": ", 0) == 0)
+      throw;
+    throw store_error(fmt::format("{}: {}", path.string(), e.what()));
+  }
 }
 
 Store::~Store() {
@@ -329,32 +395,39 @@ void Store::open_read_only() {
     }
     const auto open = [&](const std::string& target, int flags) {
         close();
-        if (sqlite3_open_v2(target.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-            const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-            close();
-            throw store_error(fmt::format("{}: cannot open the store: {}", name, msg));
+        if (sqlite3_open_v2(target.c_str(), &impl_->db, flags, nullptr) !=
+            SQLITE_OK) {
+          const std::string msg =
+              impl_->db ? sqlite3_errmsg(impl_->db) : "out of memory";
+          close();
+          throw store_error(
+              fmt::format("{}: cannot open the store: {}", name, msg));
         }
-        sqlite3_busy_handler(db_, &Store::on_busy, this);
+        sqlite3_busy_handler(impl_->db, &Store::on_busy, this);
         // Refuse files that are not databases before anything else reads them.
-        return sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+        return sqlite3_exec(impl_->db, "SELECT count(*) FROM sqlite_master",
+                            nullptr, nullptr, nullptr);
     };
     const bool writable = may_write_beside(path_);
     int rc = open(name, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
     if ((rc & 0xff) == SQLITE_CANTOPEN && !writable && !std::filesystem::exists(name + "-wal", ec))
         rc = open(sqlite_uri(path_, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
     if (rc != SQLITE_OK) {
-        const std::string msg = (rc & 0xff) == SQLITE_NOTADB
-                                    ? "not a wangge store: not a database file"
-                                    : fmt::format("cannot read the store: {}", sqlite3_errmsg(db_));
-        close();
-        throw store_error(fmt::format("{}: {}", name, msg));
+      const std::string msg = (rc & 0xff) == SQLITE_NOTADB
+                                  ? "not a wangge store: not a database file"
+                                  : fmt::format("cannot read the store: {}",
+                                                sqlite3_errmsg(impl_->db));
+      close();
+      throw store_error(fmt::format("{}: {}", name, msg));
     }
-    spatialite_cache_ = spatialite_alloc_connection();
-    spatialite_init_ex(db_, spatialite_cache_, 0);
-    sqlite3_busy_handler(db_, &Store::on_busy, this);  // SpatiaLite's init replaced it
+    impl_->spatialite_cache = spatialite_alloc_connection();
+    spatialite_init_ex(impl_->db, impl_->spatialite_cache, 0);
+    sqlite3_busy_handler(impl_->db, &Store::on_busy,
+                         this); // SpatiaLite's init replaced it
     try {
-        if (writable) exec("PRAGMA query_only=ON");
-        check_readable_version();
+      if (writable)
+        sql::exec(*this, "PRAGMA query_only=ON");
+      check_readable_version();
     } catch (const store_error& e) {
         close();
         if (std::string_view(e.what()).rfind(name + ": ", 0) == 0) throw;
@@ -365,8 +438,11 @@ void Store::open_read_only() {
 void Store::check_readable_version() {
     const int current = schema_version();
     const int latest = latest_schema_version();
-    if (current == 0 || query_int("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'") == 0)
-        throw store_error("not a wangge store: a database without wangge's tables");
+    if (current == 0 ||
+        sql::query_int(*this, "SELECT count(*) FROM sqlite_master WHERE "
+                              "type='table' AND name='meta'") == 0)
+      throw store_error(
+          "not a wangge store: a database without wangge's tables");
     if (current > latest)
         throw store_error(
             fmt::format("store schema version {} is newer than this wangge understands ({}); "
@@ -380,31 +456,35 @@ void Store::check_readable_version() {
 }
 
 void Store::close() noexcept {
-    if (db_) {
-        sqlite3_close_v2(db_);
-        db_ = nullptr;
-    }
-    if (spatialite_cache_) {
-        spatialite_cleanup_ex(spatialite_cache_);
-        spatialite_cache_ = nullptr;
-    }
+  if (impl_->db) {
+    sqlite3_close_v2(impl_->db);
+    impl_->db = nullptr;
+  }
+  if (impl_->spatialite_cache) {
+    spatialite_cleanup_ex(impl_->spatialite_cache);
+    impl_->spatialite_cache = nullptr;
+  }
 }
 
 void Store::fail(std::string_view sql) const {
-    fail(sql, db_ ? sqlite3_extended_errcode(db_) : SQLITE_ERROR);
+  fail(sql, impl_->db ? sqlite3_extended_errcode(impl_->db) : SQLITE_ERROR);
 }
 
 void Store::fail(std::string_view sql, int code) const {
-    const std::string message = db_ ? sqlite3_errmsg(db_) : "";
-    std::string reason = reason_of(code, message);
-    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) {
-        const std::string who = current_writer(path_);
-        reason = fmt::format(
-            "another {} is writing it{}; gave up after waiting {:g} s (give --wait SECONDS to wait "
-            "longer)",
-            who.empty() ? "process" : "wangge process", who.empty() ? "" : " (" + who + ")", wait_ms_ / 1000.0);
-        if (verbose_sql) reason += fmt::format(" [{}: {}]", message, sql.substr(0, 200));
-        throw busy_error(fmt::format("{}: cannot write the store: {}", path_.string(), reason));
+  const std::string message = impl_->db ? sqlite3_errmsg(impl_->db) : "";
+  std::string reason = reason_of(code, message);
+  if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) {
+    const std::string who = current_writer(path_);
+    reason =
+        fmt::format("another {} is writing it{}; gave up after waiting {:g} s "
+                    "(give --wait SECONDS to wait "
+                    "longer)",
+                    who.empty() ? "process" : "wangge process",
+                    who.empty() ? "" : " (" + who + ")", wait_ms_ / 1000.0);
+    if (verbose_sql)
+      reason += fmt::format(" [{}: {}]", message, sql.substr(0, 200));
+    throw busy_error(
+        fmt::format("{}: cannot write the store: {}", path_.string(), reason));
     }
     if ((code & 0xff) == SQLITE_CONSTRAINT &&
         (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY))
@@ -413,27 +493,9 @@ void Store::fail(std::string_view sql, int code) const {
     throw store_error(fmt::format("{}: {}: {}", path_.string(), operation_of(sql), reason));
 }
 
-void Store::exec(std::string_view sql) {
-    std::string s(sql);
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
-    sqlite3_free(err);
-    if (rc != SQLITE_OK) fail(sql, sqlite3_extended_errcode(db_));
-}
-
-std::optional<std::string> Store::query_text(std::string_view sql) {
-    Statement st(*this, sql);
-    if (!st.step() || st.is_null(0)) return std::nullopt;
-    return st.text(0);
-}
-
-std::int64_t Store::query_int(std::string_view sql) {
-    Statement st(*this, sql);
-    return st.step() ? st.int64(0) : 0;
-}
-
 int Store::schema_version() const {
-    return static_cast<int>(const_cast<Store*>(this)->query_int("PRAGMA user_version"));
+  return static_cast<int>(
+      sql::query_int(*const_cast<Store *>(this), "PRAGMA user_version"));
 }
 
 int Store::latest_schema_version() {
@@ -455,7 +517,7 @@ void Store::migrate() {
                       "INSERT INTO schema_migrations(version, description, applied_at) "
                       "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
         log.bind(1, static_cast<std::int64_t>(v + 1)).bind(2, steps[static_cast<std::size_t>(v)].description).run();
-        exec(fmt::format("PRAGMA user_version = {}", v + 1));
+        sql::exec(*this, fmt::format("PRAGMA user_version = {}", v + 1));
         tx.commit();
     }
 }
@@ -559,20 +621,22 @@ Store::Transaction::Transaction(Store& store) : store_(store) {
     if (store_.read_only())
         throw store_error(
             fmt::format("{}: opened for reading only, so nothing can be written", store_.path().string()));
-    store_.exec("BEGIN IMMEDIATE");
+    sql::exec(store_, "BEGIN IMMEDIATE");
     store_.write_writer_file();
     pause_point("store:writing");
 }
 
 Store::Transaction::~Transaction() {
-    if (!done_) sqlite3_exec(store_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-    store_.remove_writer_file();
+  if (!done_)
+    sqlite3_exec(sql::connection(store_), "ROLLBACK", nullptr, nullptr,
+                 nullptr);
+  store_.remove_writer_file();
 }
 
 void Store::Transaction::commit() {
-    store_.exec("COMMIT");
-    done_ = true;
-    store_.remove_writer_file();
+  sql::exec(store_, "COMMIT");
+  done_ = true;
+  store_.remove_writer_file();
 }
 
 } // namespace wangge
