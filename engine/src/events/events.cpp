@@ -485,7 +485,12 @@ ReassignReport reassign(Store& store, const std::vector<std::vector<unsigned cha
     }
     const std::string now = repo::now_timestamp(store);
     repo::EventPlacementWriter writer(store);
-    repo::for_each_event_to_place(store, frame, [&](const repo::StoredPlacement& e) {
+    std::vector<std::string> current;
+    if (frame) {
+        current.reserve(index.size());
+        for (std::size_t i = 0; i < index.size(); ++i) current.push_back(index.code(static_cast<int>(i)));
+    }
+    repo::for_each_event_to_place(store, frame, current, [&](const repo::StoredPlacement& e) {
         ++rep.checked;
         const repo::EventPlacement p = place(index, e.lon, e.lat);
         ++(p.uncovered ? rep.uncovered : rep.assigned);

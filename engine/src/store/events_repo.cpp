@@ -125,8 +125,17 @@ void EventImportWriter::upsert(const EventRecord& e) {
 }
 
 void for_each_event_to_place(Store& store, const std::optional<Frame>& frame,
+                             const std::vector<std::string>& current_grids,
                              const std::function<void(const StoredPlacement&)>& fn) {
     std::string where;
+    if (frame) {
+        sql::exec(store, "CREATE TEMP TABLE IF NOT EXISTS current_grid_codes(code TEXT PRIMARY KEY); "
+                         "DELETE FROM temp.current_grid_codes");
+        Statement ins = sql::prepare(store, "INSERT OR IGNORE INTO temp.current_grid_codes(code) VALUES (?)");
+        for (const auto& c : current_grids) {
+            ins.bind(1, c).run();
+        }
+    }
     if (frame)
         // the events in the frame, any event whose grid is no longer current, and
         // every event in no grid (its nearest grid may be one that changed)
@@ -134,7 +143,7 @@ void for_each_event_to_place(Store& store, const std::optional<Frame>& frame,
             " WHERE id IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'events' AND "
             "search_frame = BuildMbr({:.12f}, {:.12f}, {:.12f}, {:.12f}, 4490))"
             " OR (grid_code IS NOT NULL AND grid_code NOT IN "
-            "(SELECT code FROM grids WHERE valid_to IS NULL)) OR uncovered = 1",
+            "(SELECT code FROM temp.current_grid_codes)) OR uncovered = 1",
             frame->x0, frame->y0, frame->x1, frame->y1);
     Statement sel = sql::prepare(store,
                                  "SELECT id, X(geom), Y(geom), coalesce(grid_code, ''), uncovered, "

@@ -100,9 +100,12 @@ struct Frame {
 };
 
 /// Every event (no frame), or the events in `frame` (the spatial index) together
-/// with every uncovered event and every event whose grid is no longer current.
-/// `fn` may update the events it is given (EventPlacementWriter).
+/// with every uncovered event and every event whose grid is not one of
+/// `current_grids` (the codes of the current grids, from grids_repo: the grids
+/// table is not this repository's). `fn` may update the events it is given
+/// (EventPlacementWriter).
 void for_each_event_to_place(Store& store, const std::optional<Frame>& frame,
+                             const std::vector<std::string>& current_grids,
                              const std::function<void(const StoredPlacement&)>& fn);
 
 /// Updates the placement of stored events.
