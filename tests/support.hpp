@@ -46,6 +46,9 @@ bool on_ci();
 /// test fails under CI=true ("WHAT missing") and otherwise warns "WHAT missing -
 /// skipped"; the caller then returns: `if (!require_or_skip(fs::exists(f), ...)) return;`
 bool require_or_skip(bool present, const std::string& what);
+/// The same for data of ../shared: a clean clone need not sit beside it, so under
+/// CI=true a missing one fails only when WANGGE_TEST_SHARED_DIR names where it should be.
+bool require_shared_or_skip(bool present, const std::string& what);
 
 /// Feature count of a GDAL vector file's first (or named) layer; -1 if unreadable.
 std::int64_t feature_count(const fs::path& file, const std::string& layer = "");

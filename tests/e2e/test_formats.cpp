@@ -171,7 +171,7 @@ TEST_CASE("crs: townships in CGCS2000 / 3-degree Gauss-Kruger CM 120E (EPSG:4549
 TEST_CASE("zhejiang counties: real defects; --skip-invalid --repair stores 85 repaired, rejects 4 null codes",
           "[e2e][zhejiang]") {
     const auto src = shared_dir() / "data" / "boundaries" / "zhejiang_counties.geojson";
-    if (!require_or_skip(fs::exists(src), src.string() + " (beside the repository in CI)")) return;
+    if (!require_shared_or_skip(fs::exists(src), src.string() + " (../shared data)")) return;
     TempDir dir("zhejiang");
     const std::string db = (dir / "s.sqlite").string();
     REQUIRE(run_wangge({"--db", db, "codes", "load", (sample_dir() / "codes").string()}).exit_code == 0);
@@ -254,7 +254,7 @@ TEST_CASE("codes: load the shipped table, show a village's full chain", "[e2e][c
 
 TEST_CASE("codes: the national table from shared data loads all 665,276 codes", "[e2e][codes]") {
     const auto dir = shared_dir() / "data" / "china-division";
-    if (!require_or_skip(fs::exists(dir), dir.string() + " (beside the repository in CI)")) return;
+    if (!require_shared_or_skip(fs::exists(dir), dir.string() + " (../shared data)")) return;
     TempDir tmp("codes-national");
     const std::string db = (tmp / "s.sqlite").string();
     const auto r = run_wangge({"--db", db, "codes", "load", dir.string()});
