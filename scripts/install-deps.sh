@@ -14,6 +14,8 @@ packages=(
   libprotozero-dev                # MVT protobuf
   libcli11-dev nlohmann-json3-dev libfmt-dev
   zlib1g-dev                      # gzip of tiles and archives
+  libfreetype-dev fonts-noto-cjk  # glyphs of map labels, served offline (wangge serve)
+  chromium                        # the viewer's browser test (playwright-core drives it)
   clang libclang-rt-dev           # libFuzzer targets of tests/fuzz (scripts/fuzz.sh)
 )
 # Node.js + npm run the tile validators of tiles/js (tests only). A machine that
