@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace wangge::tiles::serve {
 
@@ -23,6 +24,11 @@ struct SourceTile {
     bool gzip = false;   ///< bytes are gzip-compressed
     std::string etag;    ///< quoted strong ETag; changes whenever the bytes change
 };
+
+/// The quoted strong ETag of stored bytes: a 64-bit hash (FNV-1a in four lanes) and the
+/// length, in hex ("\"9f0e4c2a1b3d5e7f-1a2b\""). The same bytes give the same tag in
+/// every process and run (clients keep their cached tiles across server restarts).
+std::string etag_of(std::string_view bytes);
 
 /// A tileset as the server describes it (TileJSON, styles).
 struct SourceInfo {
