@@ -61,6 +61,7 @@ void add_events(CLI::App& app, Registry& reg);
 void add_assign(CLI::App& app, Registry& reg);
 void add_locate(CLI::App& app, Registry& reg);
 void add_tiles(CLI::App& app, Registry& reg);
+void add_serve(CLI::App& app, Registry& reg);
 
 /// The --delimiter option of a command reading CSV: 0 (guess) when empty, a tab for
 /// "\t" or "tab", else its one character (usage_error otherwise). In cmd_events.cpp.

@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
     cli::add_locate(app, reg);
     cli::add_tiles(app, reg);
     cli::add_export(app, reg);
+    cli::add_serve(app, reg);
 
     // Every subcommand's help points at the global options (listed once, in `wangge --help`).
     const std::string global_footer =
