@@ -317,6 +317,11 @@ BuildReport build_tiles(Store& store, const BuildOptions& opt, const ProgressFn&
     return rep;
 }
 
+TilesetInfo describe_tileset(const MapLayers& layers, const std::string& built_at) {
+    BuildReport rep;
+    return tileset_info(layers.impl(), built_at, rep);
+}
+
 BuildOptions update_options(const std::filesystem::path& archive) {
     std::string build;
     if (archive.extension() == ".pmtiles") {

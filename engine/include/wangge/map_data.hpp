@@ -86,4 +86,9 @@ std::vector<std::array<double, 4>> changed_since(Store& store, const std::string
 /// The store's UTC now, 'YYYY-MM-DDTHH:MM:SSZ' (reads nothing).
 std::string store_now(Store& store);
 
+/// The lon/lat envelope (min lon, min lat, max lon, max lat) of a WKB geometry as the
+/// store holds them (ISO or extended WKB, either byte order, any type, Z and M
+/// ignored); nullopt for an empty or unreadable geometry (reads nothing).
+std::optional<std::array<double, 4>> wkb_bounds(const std::vector<unsigned char>& wkb);
+
 }  // namespace wangge

@@ -71,6 +71,10 @@ public:
 
     const std::filesystem::path& path() const noexcept { return path_; }
     int schema_version() const;
+    /// A number that changes whenever another connection has committed a write to
+    /// the store since this one last asked (SQLite's PRAGMA data_version): the cheap
+    /// check of a reader that watches the store for changes.
+    std::int64_t data_version() const;
     static int latest_schema_version();
 
     /// How long a store opened from now on waits for another connection's write

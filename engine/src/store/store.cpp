@@ -498,6 +498,10 @@ int Store::schema_version() const {
       sql::query_int(*const_cast<Store *>(this), "PRAGMA user_version"));
 }
 
+std::int64_t Store::data_version() const {
+  return sql::query_int(*const_cast<Store *>(this), "PRAGMA data_version");
+}
+
 int Store::latest_schema_version() {
     return static_cast<int>(store::migrations().size());
 }

@@ -2,6 +2,7 @@
 // locating a point, searching codes and names. Internal to the server.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -17,9 +18,15 @@ struct JsonReply {
 };
 
 /// Answers /api/... from a store, opened read-only. Thread-safe.
+///
+/// The grids (with their names and event counts) and the jurisdictions are read into
+/// memory at start and read anew, in the background, whenever another process
+/// commits a change to the store (checked every `poll`, as the live tile source
+/// does): answers never wait for the store, and follow an edit within a poll or two.
+/// Each answer's JSON fields are in docs/cli.md (wangge serve).
 class DataApi {
 public:
-    explicit DataApi(const std::filesystem::path& store);
+    explicit DataApi(const std::filesystem::path& store, std::chrono::milliseconds poll = std::chrono::seconds(1));
     ~DataApi();
     DataApi(const DataApi&) = delete;
     DataApi& operator=(const DataApi&) = delete;

@@ -56,4 +56,9 @@ struct TileResult {
 /// options.max_tile_bytes. The same bytes as the tile of a full build.
 TileResult make_tile(const MapLayers& layers, const TileCoord& tile);
 
+/// What an archive of the layers describes, as `tiles build` writes it (vector_layers
+/// with their fields and zooms, bounds and centre of what is drawn, attribution, the
+/// build options), with `built_at` as its `wangge:built_at`.
+TilesetInfo describe_tileset(const MapLayers& layers, const std::string& built_at);
+
 }  // namespace wangge::tiles
