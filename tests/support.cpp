@@ -1,5 +1,7 @@
 #include "support.hpp"
 
+#include <wangge/tiles/gzip.hpp>
+
 #include <gdal.h>
 #include <ogr_api.h>
 #include <sys/wait.h>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <wangge/store.hpp>
@@ -84,6 +87,27 @@ fs::path data_dir() { return source_dir() / "tests" / "data"; }
 fs::path shared_dir() {
     const char* over = std::getenv("WANGGE_TEST_SHARED_DIR");
     return over && *over ? fs::path(over) : fs::path(WANGGE_SHARED_DIR);
+}
+
+fs::path real_data(const std::string& rel, const fs::path& into) {
+    const auto packed = data_dir() / "real";
+    const auto unpack = [&](const fs::path& gz, const fs::path& out) {
+        std::ifstream in(gz, std::ios::binary);
+        REQUIRE(in);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        fs::create_directories(out.parent_path());
+        std::ofstream o(out, std::ios::binary);
+        o << wangge::tiles::gzip_decompress(bytes);
+        REQUIRE(o.good());
+    };
+    const auto out = into / rel;
+    if (fs::is_directory(packed / rel)) {
+        for (const auto& e : fs::directory_iterator(packed / rel))
+            if (e.path().extension() == ".gz") unpack(e.path(), out / e.path().stem());
+    } else {
+        unpack(packed / (rel + ".gz"), out);
+    }
+    return out;
 }
 
 bool on_ci() {

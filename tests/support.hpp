@@ -39,6 +39,11 @@ fs::path sample_dir();    ///< shapefiles/
 fs::path data_dir();      ///< tests/data/
 fs::path shared_dir();    ///< ../shared (may be absent outside CI; WANGGE_TEST_SHARED_DIR overrides it)
 
+/// Real data shipped gzipped in tests/data/real/ (copies of ../shared/data, see its
+/// README), unpacked under `into`: a file (`rel` without .gz) or a folder of files.
+/// Returns the unpacked path. Tests on real data always run.
+fs::path real_data(const std::string& rel, const fs::path& into);
+
 /// True when the environment variable CI is "true" (as on the CI runners).
 bool on_ci();
 /// A test's prerequisite that lives outside the repository (../shared data, a tool

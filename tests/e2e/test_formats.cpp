@@ -170,9 +170,8 @@ TEST_CASE("crs: townships in CGCS2000 / 3-degree Gauss-Kruger CM 120E (EPSG:4549
 
 TEST_CASE("zhejiang counties: real defects; --skip-invalid --repair stores 85 repaired, rejects 4 null codes",
           "[e2e][zhejiang]") {
-    const auto src = shared_dir() / "data" / "boundaries" / "zhejiang_counties.geojson";
-    if (!require_shared_or_skip(fs::exists(src), src.string() + " (../shared data)")) return;
     TempDir dir("zhejiang");
+    const auto src = real_data("zhejiang_counties.geojson", dir.path());
     const std::string db = (dir / "s.sqlite").string();
     REQUIRE(run_wangge({"--db", db, "codes", "load", (sample_dir() / "codes").string()}).exit_code == 0);
     // all-or-nothing first: nothing stored
@@ -252,10 +251,9 @@ TEST_CASE("codes: load the shipped table, show a village's full chain", "[e2e][c
     CHECK_THAT(missing.err, Catch::Contains("provinces.csv: missing"));
 }
 
-TEST_CASE("codes: the national table from shared data loads all 665,276 codes", "[e2e][codes]") {
-    const auto dir = shared_dir() / "data" / "china-division";
-    if (!require_shared_or_skip(fs::exists(dir), dir.string() + " (../shared data)")) return;
+TEST_CASE("codes: the real national table (tests/data/real) loads all 665,276 codes", "[e2e][codes]") {
     TempDir tmp("codes-national");
+    const auto dir = real_data("china-division", tmp.path());
     const std::string db = (tmp / "s.sqlite").string();
     const auto r = run_wangge({"--db", db, "codes", "load", dir.string()});
     REQUIRE(r.exit_code == 0);
