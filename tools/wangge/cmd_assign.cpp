@@ -90,6 +90,14 @@ void add_assign(CLI::App& app, Registry& reg) {
                            r.first_rejects[i].reason);
             if (limit < static_cast<std::size_t>(r.rejected))
                 fmt::print(stderr, "rejected: ... {} in all (grid_status bad_record in {})\n", r.rejected, *out);
+            if (reg.globals.verbose) {
+                const auto& st = index.stats();
+                fmt::print(stderr,
+                           "index: {} polygons, {} vertices; raster {}x{}: {} interior, {} empty, {} boundary cells "
+                           "({} candidates; {} of their {} subcells left to the exact test)\n",
+                           st.polygons, st.vertices, st.columns, st.rows, st.interior_cells, st.empty_cells,
+                           st.boundary_cells, st.candidates, st.exact_subcells, st.boundary_cells * 64);
+            }
             if (!reg.globals.quiet) {
                 fmt::print(
                     "{} rows: {} assigned, {} in no grid, {} without readable coordinates, {} unreadable records; "

@@ -7,8 +7,14 @@
 // the cell's centre. Every other cell lies wholly inside the polygon holding its
 // centre, or in none, settled once at build time by scanlines through the cell
 // centres. A point in an interior or empty cell is answered from the raster
-// alone; a point in a boundary cell by a crossing-number test against its few
-// candidates.
+// alone. A boundary cell is cut into 8 x 8 subcells; a subcell that no grid edge
+// comes within 4e-9 degree of holds no edge, so it is settled at build time too (the
+// answer of the exact test at its centre, which every point of it shares); the cell's
+// subcells and first 8 candidates fill one cache line. A point in any other subcell
+// (about 16% of them on 20,000 grids) takes a crossing-number test against the cell's
+// few candidates. The batch locate() fetches the cells of 16 points at a time, then
+// their boundary cells' lines, so that the memory reads overlap. Either way the answer
+// is that of the exact test (locate_exact).
 //
 // Boundary rule (deterministic, documented in docs/codes.md): the crossing test is
 // half-open: an edge counts for a point when its lower end is at or below the
@@ -71,6 +77,12 @@ public:
 
     /// Index of the polygon holding (lon, lat) by the half-open rule, or -1.
     int locate(double lon, double lat) const noexcept;
+    /// out[i] = locate(lon[i], lat[i]) for i < n; faster than one at a time (the
+    /// memory reads of neighbouring points overlap).
+    void locate(const double* lon, const double* lat, int* out, std::size_t n) const noexcept;
+    /// locate() without the subcells of boundary cells (every point there takes the
+    /// exact test): the same answer, slower; for tests.
+    int locate_exact(double lon, double lat) const noexcept;
 
     /// Nearest polygon to a point and the geodesic distance in metres to its boundary (0
     /// inside; see the top of this file). Two grids as near (a shared vertex or edge): the
@@ -83,6 +95,7 @@ public:
     struct Stats {
         std::size_t polygons = 0, vertices = 0, columns = 0, rows = 0;
         std::size_t interior_cells = 0, boundary_cells = 0, empty_cells = 0, candidates = 0;
+        std::size_t exact_subcells = 0;  ///< subcells of boundary cells left to the exact test
         double build_seconds = 0;
     };
     const Stats& stats() const noexcept { return stats_; }

@@ -129,6 +129,8 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
         std::vector<std::string> fields;
         std::vector<AssignReject> rejects;
         std::vector<RowWork> rows_of_block;
+        std::vector<double> xs, ys;
+        std::vector<int> grids;
         std::uint64_t seq;
         try {
             while (next_block(s, chunk, seq)) {
@@ -195,8 +197,20 @@ AssignReport assign_csv(const CoverageIndex& index, const AssignOptions& opt, co
                     w.x = x;
                     w.y = y;
                 });
-                for (auto& w : rows_of_block)
-                    if (w.state == RowWork::parsed) w.grid = index.locate(w.x, w.y);
+                xs.clear();
+                ys.clear();
+                for (const auto& w : rows_of_block)
+                    if (w.state == RowWork::parsed) {
+                        xs.push_back(w.x);
+                        ys.push_back(w.y);
+                    }
+                grids.resize(xs.size());
+                index.locate(xs.data(), ys.data(), grids.data(), xs.size());
+                {
+                    std::size_t i = 0;
+                    for (auto& w : rows_of_block)
+                        if (w.state == RowWork::parsed) w.grid = grids[i++];
+                }
                 for (const auto& w : rows_of_block) {
                     if (w.state == RowWork::rejected) {
                         append_rejected(out, w.rec, d, columns, fields);

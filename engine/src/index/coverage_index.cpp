@@ -10,6 +10,8 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <mutex>
 
 namespace wangge {
 
@@ -21,6 +23,28 @@ struct Edge {
 };
 
 constexpr std::uint32_t boundary_bit = 0x80000000u;
+
+// A boundary cell is cut into sub x sub subcells. A subcell no grid edge comes within
+// subcell_margin of holds no edge, so every point in it has the answer of its centre
+// (the crossing test of every candidate is settled there, and no edge is within the
+// 1e-9 degree of the nearest-edge rule): that answer is kept in the subcell. The
+// others (an edge in or near them) are answered by the exact test. One cache line per
+// boundary cell: 64 subcells of 4 bits and the cell's first 8 candidates.
+constexpr std::uint32_t sub = 8;
+constexpr std::uint32_t inline_cands = 8;
+constexpr double subcell_margin = 4e-9;  // degrees: > 1e-9 (on_edge_deg) + rounding
+// subcell values: 0 exact test, 1 in no grid, 2 + j candidate j of the cell
+constexpr unsigned sub_exact = 0, sub_none = 1, sub_first = 2;
+struct alignas(64) Block {
+    std::uint8_t nib[sub * sub / 2];  // subcell k: (nib[k / 2] >> (4 * (k % 2))) & 15
+    std::uint32_t cand[inline_cands];
+    unsigned value(unsigned k) const noexcept { return (nib[k >> 1] >> ((k & 1) * 4)) & 15u; }
+    void set(unsigned k, unsigned v) noexcept {
+        nib[k >> 1] = static_cast<std::uint8_t>((nib[k >> 1] & ~(15u << ((k & 1) * 4))) | (v << ((k & 1) * 4)));
+    }
+};
+static_assert(sizeof(Block) == 64);
+static_assert(inline_cands + sub_first <= 16);
 // A point this close to a grid's edge is on it (see locate()).
 constexpr double on_edge_deg = 1e-9;
 
@@ -144,8 +168,29 @@ struct CoverageIndex::Impl {
     std::vector<std::uint32_t> cells;        // 0 empty, id+1 interior, boundary_bit|slot
     std::vector<std::uint32_t> cand_start;   // boundary slot s: candidates [cand_start[s], cand_start[s+1])
     std::vector<std::uint32_t> cand;
-    // nearest: every edge cut into pieces, in a tree searched best first
-    NearestTree near;
+    // boundary slot s: its cell cut into sub x sub subcells, each settled at build time
+    // where it can be (see Block), and its first candidates
+    std::vector<Block> blocks;
+    // nearest: every edge cut into pieces, in a tree searched best first, built on the
+    // first nearest() (assign without --nearest never needs it)
+    mutable NearestTree near;
+    mutable std::once_flag near_once;
+
+    /// The polygon holding (x, y) among the candidates of boundary slot `slot`: the
+    /// first whose crossing test holds, else the one whose edge is within 1e-9 degree.
+    int locate_in_slot(std::uint32_t slot, double x, double y) const noexcept;
+    /// A point of boundary slot `slot` in subcell `subcell` (sub * sub: none).
+    int resolve(std::uint32_t slot, unsigned subcell, double x, double y) const noexcept {
+        if (subcell < sub * sub) {
+            const Block& b = blocks[slot];
+            const unsigned v = b.value(subcell);
+            if (v == sub_none) return -1;
+            if (v >= sub_first) return static_cast<int>(b.cand[v - sub_first]);
+        }
+        return locate_in_slot(slot, x, y);
+    }
+    /// Settle the subcells of every boundary cell (see Block); the number left to the exact test.
+    std::size_t build_subcells();
 
     bool inside(std::uint32_t p, double x, double y) const noexcept {
         bool in = false;
@@ -227,7 +272,6 @@ CoverageIndex::CoverageIndex(const std::vector<Polygon>& polygons, std::size_t t
         }
     }
     stats_.polygons = polygons.size();
-    m.near.build(boundary_pieces(m.segs, m.seg_start));
     if (!(minx <= maxx)) {  // empty coverage
         m.cols = m.rows = 0;
         return;
@@ -319,15 +363,29 @@ CoverageIndex::CoverageIndex(const std::vector<Polygon>& polygons, std::size_t t
         for (std::size_t c = 0; c < ncells; ++c)
             if (is_boundary[c] && owner[c]) marks.emplace_back(static_cast<std::uint32_t>(c), owner[c] - 1);
     }
-    std::sort(marks.begin(), marks.end());
-    marks.erase(std::unique(marks.begin(), marks.end()), marks.end());
-    m.cand_start.push_back(0);
-    for (std::size_t i = 0; i < marks.size();) {
-        const std::uint32_t cell = marks[i].first;
-        const auto slot = static_cast<std::uint32_t>(m.cand_start.size() - 1);
-        while (i < marks.size() && marks[i].first == cell) m.cand.push_back(marks[i++].second);
-        m.cand_start.push_back(static_cast<std::uint32_t>(m.cand.size()));
-        m.cells[cell] = boundary_bit | slot;
+    // by cell (a counting sort), each cell's polygons ascending and once: the boundary
+    // slots in cell order, as sorting the (cell, polygon) pairs would give
+    {
+        std::vector<std::uint32_t> at(ncells + 1, 0);
+        for (const auto& mk : marks) ++at[mk.first + 1];
+        for (std::size_t c = 0; c < ncells; ++c) at[c + 1] += at[c];
+        std::vector<std::uint32_t> by_cell(marks.size());
+        {
+            std::vector<std::uint32_t> fill(at.begin(), at.end() - 1);
+            for (const auto& mk : marks) by_cell[fill[mk.first]++] = mk.second;
+        }
+        marks = {};
+        m.cand_start.push_back(0);
+        m.cand.reserve(by_cell.size());
+        for (std::size_t c = 0; c < ncells; ++c) {
+            if (at[c] == at[c + 1]) continue;
+            const auto first = by_cell.begin() + at[c], last = by_cell.begin() + at[c + 1];
+            std::sort(first, last);
+            const auto slot = static_cast<std::uint32_t>(m.cand_start.size() - 1);
+            m.cand.insert(m.cand.end(), first, std::unique(first, last));
+            m.cand_start.push_back(static_cast<std::uint32_t>(m.cand.size()));
+            m.cells[c] = boundary_bit | slot;
+        }
     }
     stats_.boundary_cells = m.cand_start.size() - 1;
     stats_.candidates = m.cand.size();
@@ -339,27 +397,176 @@ CoverageIndex::CoverageIndex(const std::vector<Polygon>& polygons, std::size_t t
         if (c) ++stats_.interior_cells;
         else ++stats_.empty_cells;
     }
+    stats_.exact_subcells = m.build_subcells();
     stats_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::size_t CoverageIndex::Impl::build_subcells() {
+    const std::size_t slots = cand_start.size() - 1;
+    blocks.assign(slots, Block{});
+    if (!slots) return 0;
+    std::size_t exact = 0;
+    // 1. fine cells (sub x sub per cell) that an edge comes within subcell_margin of, in
+    // the boundary cells: every segment walked in steps no longer than a fine cell, each
+    // step marking the fine cells its envelope, grown by the margin, overlaps. A fine
+    // column is floor((x - x0) / cw * sub), as raster_pos() computes it: monotone in x,
+    // so a point within the margin of a step falls in a marked fine cell.
+    std::vector<std::uint64_t> marked(slots, 0);
+    const double fcw = cw / sub, fch = ch / sub;
+    const auto fcols = std::int64_t(cols) * sub, frows = std::int64_t(rows) * sub;
+    auto fcol = [&](double x) {
+        return std::clamp<std::int64_t>(std::int64_t(std::floor((x - x0) / cw * sub)), 0, fcols - 1);
+    };
+    auto frow = [&](double y) {
+        return std::clamp<std::int64_t>(std::int64_t(std::floor((y - y0) / ch * sub)), 0, frows - 1);
+    };
+    for (const Edge& e : segs) {
+        const double len = std::max(std::abs(e.x1 - e.x0) / fcw, std::abs(e.y1 - e.y0) / fch);
+        const int steps = std::max(1, static_cast<int>(std::ceil(len)));
+        for (int s = 0; s < steps; ++s) {
+            const double t0 = double(s) / steps, t1 = double(s + 1) / steps;
+            const double sx0 = e.x0 + (e.x1 - e.x0) * t0, sy0 = e.y0 + (e.y1 - e.y0) * t0;
+            const double sx1 = s + 1 == steps ? e.x1 : e.x0 + (e.x1 - e.x0) * t1;
+            const double sy1 = s + 1 == steps ? e.y1 : e.y0 + (e.y1 - e.y0) * t1;
+            const auto c0 = fcol(std::min(sx0, sx1) - subcell_margin), c1 = fcol(std::max(sx0, sx1) + subcell_margin);
+            const auto r0 = frow(std::min(sy0, sy1) - subcell_margin), r1 = frow(std::max(sy0, sy1) + subcell_margin);
+            for (auto rr = r0; rr <= r1; ++rr)
+                for (auto cc = c0; cc <= c1; ++cc) {
+                    const std::uint32_t cell = cells[std::size_t(rr / sub) * cols + std::size_t(cc / sub)];
+                    if (cell & boundary_bit)
+                        marked[cell & ~boundary_bit] |= std::uint64_t(1) << ((rr % sub) * sub + cc % sub);
+                }
+        }
+    }
+    // 2. the subcells left, by connected groups (no edge between them): one exact test
+    // at a subcell centre settles the group
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+        if (!(cells[c] & boundary_bit)) continue;
+        const std::uint32_t slot = cells[c] & ~boundary_bit;
+        Block& b = blocks[slot];
+        const std::uint32_t first = cand_start[slot], count = cand_start[slot + 1] - first;
+        for (std::uint32_t j = 0; j < std::min(count, inline_cands); ++j) b.cand[j] = cand[first + j];
+        const double cx0 = x0 + double(c % cols) * cw, cy0 = y0 + double(c / cols) * ch;
+        std::uint64_t todo = ~marked[slot];
+        while (todo) {
+            const auto k0 = static_cast<unsigned>(__builtin_ctzll(todo));
+            const double px = cx0 + (double(k0 % sub) + 0.5) * fcw, py = cy0 + (double(k0 / sub) + 0.5) * fch;
+            const int p = locate_in_slot(slot, px, py);
+            unsigned v = sub_exact;
+            if (p < 0) {
+                v = sub_none;
+            } else {
+                for (std::uint32_t j = 0; j < std::min(count, inline_cands); ++j)
+                    if (cand[first + j] == std::uint32_t(p)) {
+                        v = sub_first + j;
+                        break;
+                    }
+            }
+            // the group of k0: flood over unmarked neighbours
+            std::uint64_t group = std::uint64_t(1) << k0, grown = 0;
+            while (group != grown) {
+                grown = group;
+                constexpr std::uint64_t not_west = 0xfefefefefefefefeull, not_east = 0x7f7f7f7f7f7f7f7full;
+                group |= ((grown << 1) & not_west) | ((grown >> 1) & not_east) | (grown << sub) | (grown >> sub);
+                group &= todo;
+            }
+            todo &= ~group;
+            if (v == sub_exact) exact += static_cast<std::size_t>(__builtin_popcountll(group));
+            for (std::uint64_t g = group; g; g &= g - 1) b.set(static_cast<unsigned>(__builtin_ctzll(g)), v);
+        }
+        exact += static_cast<std::size_t>(__builtin_popcountll(marked[slot]));
+    }
+    return exact;
 }
 
 CoverageIndex::~CoverageIndex() = default;
 CoverageIndex::CoverageIndex(CoverageIndex&&) noexcept = default;
 CoverageIndex& CoverageIndex::operator=(CoverageIndex&&) noexcept = default;
 
-int CoverageIndex::locate(double x, double y) const noexcept {
-    const Impl& m = *impl_;
-    if (!(x >= m.x0 && y >= m.y0)) return -1;  // also NaN
-    const double fc = (x - m.x0) / m.cw, fr = (y - m.y0) / m.ch;
-    if (!(fc < double(m.cols) && fr < double(m.rows))) {
+namespace {
+
+/// Where a point falls in the raster: its cell (or none), and its subcell in a
+/// boundary cell (sub * sub when the point is on the extent's east or north edge,
+/// which always takes the exact test).
+struct RasterPos {
+    std::size_t cell;
+    unsigned subcell;
+    bool in;
+};
+
+inline RasterPos raster_pos(double x0, double y0, double cw, double ch, std::uint32_t cols, std::uint32_t rows,
+                            double x, double y) noexcept {
+    RasterPos p{0, sub * sub, false};
+    if (!(x >= x0 && y >= y0)) return p;  // also NaN
+    const double fc = (x - x0) / cw, fr = (y - y0) / ch;
+    if (!(fc < double(cols) && fr < double(rows))) {
         // the extent's east/north edges themselves: a point there can only be on
         // a boundary; test the polygons of the last column/row cell
-        if (fc > double(m.cols) || fr > double(m.rows) || m.cols == 0) return -1;
+        if (fc > double(cols) || fr > double(rows) || cols == 0) return p;
+        p.in = true;
+        p.cell = std::size_t(std::min<std::uint32_t>(static_cast<std::uint32_t>(fr), rows - 1)) * cols +
+                 std::min<std::uint32_t>(static_cast<std::uint32_t>(fc), cols - 1);
+        return p;
     }
-    const auto c = std::min<std::uint32_t>(static_cast<std::uint32_t>(fc), m.cols - 1);
-    const auto r = std::min<std::uint32_t>(static_cast<std::uint32_t>(fr), m.rows - 1);
-    const std::uint32_t cell = m.cells[std::size_t(r) * m.cols + c];
+    const auto c = static_cast<std::uint32_t>(fc), r = static_cast<std::uint32_t>(fr);
+    p.in = true;
+    p.cell = std::size_t(r) * cols + c;
+    // fc - c and fr - r are exact, and so is the product by sub: the subcell is that of
+    // floor(fc * sub), the fine column build_subcells() marks edges in
+    const auto sc = std::min(sub - 1, static_cast<unsigned>((fc - double(c)) * sub));
+    const auto sr = std::min(sub - 1, static_cast<unsigned>((fr - double(r)) * sub));
+    p.subcell = sr * sub + sc;
+    return p;
+}
+
+} // namespace
+
+int CoverageIndex::locate(double x, double y) const noexcept {
+    const Impl& m = *impl_;
+    const RasterPos p = raster_pos(m.x0, m.y0, m.cw, m.ch, m.cols, m.rows, x, y);
+    if (!p.in) return -1;
+    const std::uint32_t cell = m.cells[p.cell];
     if (!(cell & boundary_bit)) return static_cast<int>(cell) - 1;
-    const std::uint32_t slot = cell & ~boundary_bit;
+    return m.resolve(cell & ~boundary_bit, p.subcell, x, y);
+}
+
+int CoverageIndex::locate_exact(double x, double y) const noexcept {
+    const Impl& m = *impl_;
+    const RasterPos p = raster_pos(m.x0, m.y0, m.cw, m.ch, m.cols, m.rows, x, y);
+    if (!p.in) return -1;
+    const std::uint32_t cell = m.cells[p.cell];
+    if (!(cell & boundary_bit)) return static_cast<int>(cell) - 1;
+    return m.locate_in_slot(cell & ~boundary_bit, x, y);
+}
+
+void CoverageIndex::locate(const double* xs, const double* ys, int* out, std::size_t n) const noexcept {
+    const Impl& m = *impl_;
+    // in groups: the raster cells of the group fetched together, then the blocks of
+    // its boundary cells, then the answers, so that the cache misses overlap
+    constexpr std::size_t group = 16;
+    RasterPos pos[group];
+    std::uint32_t cell[group];
+    for (std::size_t base = 0; base < n; base += group) {
+        const std::size_t k = std::min(group, n - base);
+        for (std::size_t i = 0; i < k; ++i) {
+            pos[i] = raster_pos(m.x0, m.y0, m.cw, m.ch, m.cols, m.rows, xs[base + i], ys[base + i]);
+            if (pos[i].in) __builtin_prefetch(&m.cells[pos[i].cell]);
+        }
+        for (std::size_t i = 0; i < k; ++i) {
+            cell[i] = pos[i].in ? m.cells[pos[i].cell] : 0;
+            if (cell[i] & boundary_bit) __builtin_prefetch(&m.blocks[cell[i] & ~boundary_bit]);
+        }
+        for (std::size_t i = 0; i < k; ++i) {
+            const std::uint32_t c = cell[i];
+            out[base + i] = !(c & boundary_bit)
+                                ? static_cast<int>(c) - 1
+                                : m.resolve(c & ~boundary_bit, pos[i].subcell, xs[base + i], ys[base + i]);
+        }
+    }
+}
+
+int CoverageIndex::Impl::locate_in_slot(std::uint32_t slot, double x, double y) const noexcept {
+    const Impl& m = *this;
     for (std::uint32_t k = m.cand_start[slot]; k < m.cand_start[slot + 1]; ++k) {
         const std::uint32_t p = m.cand[k];
         if (m.inside(p, x, y)) return static_cast<int>(p);
@@ -690,6 +897,7 @@ std::pair<int, double> CoverageIndex::nearest(double x, double y) const {
     const Impl& m = *impl_;
     if (!std::isfinite(x) || !(y >= -90 && y <= 90)) return {-1, INFINITY};
     if (const int p = locate(x, y); p >= 0) return {p, 0.0};
+    std::call_once(m.near_once, [&m] { m.near.build(boundary_pieces(m.segs, m.seg_start)); });
     if (m.near.nodes.empty()) return {-1, INFINITY};
     Query q{};
     q.lon = x;
