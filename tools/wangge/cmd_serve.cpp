@@ -41,8 +41,8 @@ void add_serve(CLI::App& app, Registry& reg) {
     auto web_root = std::make_shared<std::string>(), font = std::make_shared<std::string>();
     auto* s = app.add_subcommand(
         "serve",
-        "Serve tiles over HTTP: PMTiles/MBTiles archives (each under its file name without extension), with --db "
-        "the store's changes since they were built (or the store alone), TileJSON, MapLibre styles, glyphs, the "
+        "Serve tiles over HTTP: PMTiles/MBTiles archives (each under its file name without extension), with a store "
+        "its changes since they were built (or the store alone), TileJSON, MapLibre styles, glyphs, the "
         "archive files with HTTP Range, the data API and the map viewer. Read-only. Stops on SIGTERM/SIGINT.");
     s->add_option("ARCHIVE", *archives, "Archives to serve (FILE.pmtiles, FILE.mbtiles)")->check(CLI::ExistingFile);
     s->add_option("--port", o->port, "TCP port (0: a free one; the line 'listening on' tells which)")
