@@ -6,7 +6,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
+#include <memory>
 #include <numbers>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "file_io.hpp"
@@ -609,34 +612,38 @@ struct PmtilesReader::Impl {
 
     // Check one entry against the file and the entries before it (in tile id order
     // over all directories); a tile run is counted. Nothing loops over a run.
-    void check_entry(const DirectoryEntry& e, const std::string& where, Walk& w) const {
-        if (e.length == 0) corrupt(fmt::format("{} has length 0", where));
+    // `where_fn` names the entry for messages; it is called only when one is written (a
+    // lookup of a tile must not format strings).
+    template <class Where>
+    void check_entry(const DirectoryEntry& e, const Where& where_fn, Walk& w) const {
+        if (e.length == 0) corrupt(fmt::format("{} has length 0", where_fn()));
         if (e.tile_id >= tiles_below(max_zoom + 1))
-            corrupt(fmt::format("{} has tile id {}, beyond zoom {}", where, e.tile_id, max_zoom));
+            corrupt(fmt::format("{} has tile id {}, beyond zoom {}", where_fn(), e.tile_id, max_zoom));
         if (e.tile_id < w.next_id)
             corrupt(fmt::format("{} (tile id {}) lies in the run of the entry before it: a tile would appear twice",
-                                where, e.tile_id));
+                                where_fn(), e.tile_id));
         if (e.run_length == 0) {  // a leaf directory
             if (e.offset > header.leaf_directories_length || e.length > header.leaf_directories_length - e.offset)
-                corrupt(fmt::format("{}: leaf directory at {}+{} lies beyond the leaf directories ({} bytes)", where,
-                                    e.offset, e.length, header.leaf_directories_length));
+                corrupt(fmt::format("{}: leaf directory at {}+{} lies beyond the leaf directories ({} bytes)",
+                                    where_fn(), e.offset, e.length, header.leaf_directories_length));
             w.next_id = e.tile_id;
             return;
         }
         if (e.tile_id < zoom_first || e.tile_id >= zoom_end)
-            corrupt(fmt::format("{} has tile {}, outside the header's zooms {}-{}", where,
+            corrupt(fmt::format("{} has tile {}, outside the header's zooms {}-{}", where_fn(),
                                 to_string(tile_id_to_zxy(e.tile_id)), header.min_zoom, header.max_zoom));
         if (e.run_length > capacity - std::min(capacity, w.addressed))
-            corrupt(fmt::format("{} has run length {}, more than the {} tiles {}", where, e.run_length,
+            corrupt(fmt::format("{} has run length {}, more than the {} tiles {}", where_fn(), e.run_length,
                                 grouped(capacity), capacity_text));
         if (e.run_length > zoom_end - e.tile_id)
-            corrupt(fmt::format("{}: its run of {} tiles goes beyond zoom {}", where, e.run_length, header.max_zoom));
+            corrupt(
+                fmt::format("{}: its run of {} tiles goes beyond zoom {}", where_fn(), e.run_length, header.max_zoom));
         if (header.addressed_tiles != 0 && e.run_length > header.addressed_tiles - w.addressed)
             corrupt(fmt::format("the header says {} tiles are addressed, the directories address more",
                                 header.addressed_tiles));
         if (e.offset > header.tile_data_length || e.length > header.tile_data_length - e.offset)
-            corrupt(fmt::format("{}: tile at {}+{} lies beyond the tile data ({} bytes)", where, e.offset, e.length,
-                                header.tile_data_length));
+            corrupt(fmt::format("{}: tile at {}+{} lies beyond the tile data ({} bytes)", where_fn(), e.offset,
+                                e.length, header.tile_data_length));
         w.addressed += e.run_length;
         ++w.entries;
         w.next_id = e.tile_id + e.run_length;
@@ -658,24 +665,55 @@ struct PmtilesReader::Impl {
         return fmt::format("{} entry {} of {}", dir, i + 1, n);
     }
 
+    // Leaf directories already read, by offset: a tile server looks up every request,
+    // and inflating and parsing a leaf each time cost ~10x the HTTP work (bench/serve).
+    // Bounded: the cache is emptied when it would hold more than max_cached_entries.
+    static constexpr std::size_t max_cached_entries = std::size_t{1} << 20;  // 32 MiB of entries
+    using Directory = std::shared_ptr<const std::vector<DirectoryEntry>>;
+    mutable std::shared_mutex leaves_mu;
+    mutable std::unordered_map<std::uint64_t, Directory> leaves_read;
+    mutable std::size_t leaves_read_entries = 0;
+
+    Directory cached_leaf(const DirectoryEntry& pointer, Walk& w) const {
+        {
+            std::shared_lock lock(leaves_mu);
+            if (auto it = leaves_read.find(pointer.offset); it != leaves_read.end()) return it->second;
+        }
+        auto dir = std::make_shared<const std::vector<DirectoryEntry>>(leaf(pointer, w));
+        std::unique_lock lock(leaves_mu);
+        if (leaves_read_entries + dir->size() > max_cached_entries) {
+            leaves_read.clear();
+            leaves_read_entries = 0;
+        }
+        if (leaves_read.emplace(pointer.offset, dir).second) leaves_read_entries += dir->size();
+        return dir;
+    }
+
     std::optional<DirectoryEntry> find(std::uint64_t id) const {
-        std::vector<DirectoryEntry> dir = root;
-        std::string name = "root directory";
+        const std::vector<DirectoryEntry>* dir = &root;
+        Directory held;  // keeps a cached leaf alive while it is searched
+        DirectoryEntry pointer{};
+        bool in_root = true;
+        const auto name = [&] { return in_root ? std::string("root directory") : leaf_name(pointer); };
         // The spec allows root + leaves nested; 4 levels is what readers support.
         for (int depth = 0; depth < max_directory_depth; ++depth) {
-            auto it = std::upper_bound(dir.begin(), dir.end(), id,
+            auto it = std::upper_bound(dir->begin(), dir->end(), id,
                                        [](std::uint64_t v, const DirectoryEntry& e) { return v < e.tile_id; });
-            if (it == dir.begin()) return std::nullopt;
+            if (it == dir->begin()) return std::nullopt;
             const DirectoryEntry e = *--it;
             Walk w;  // checks this entry alone
             w.next_id = e.tile_id;
-            check_entry(e, entry_name(name, static_cast<std::size_t>(it - dir.begin()), dir.size()), w);
+            const auto index = static_cast<std::size_t>(it - dir->begin());
+            check_entry(
+                e, [&] { return entry_name(name(), index, dir->size()); }, w);
             if (e.run_length > 0) {
                 if (id - e.tile_id < e.run_length) return e;
                 return std::nullopt;
             }
-            name = leaf_name(e);
-            dir = leaf(e, w);
+            held = cached_leaf(e, w);
+            dir = held.get();
+            pointer = e;
+            in_root = false;
         }
         corrupt(fmt::format("leaf directories nest deeper than {} levels", max_directory_depth));
     }
@@ -686,7 +724,8 @@ struct PmtilesReader::Impl {
             corrupt(fmt::format("leaf directories nest deeper than {} levels", max_directory_depth));
         for (std::size_t i = 0; i < dir.size(); ++i) {
             const auto& e = dir[i];
-            check_entry(e, entry_name(name, i, dir.size()), w);
+            check_entry(
+                e, [&] { return entry_name(name, i, dir.size()); }, w);
             if (e.run_length > 0) {
                 if (out) out->push_back(e);
             } else {
@@ -753,7 +792,8 @@ PmtilesReader::PmtilesReader(const std::filesystem::path& path) : impl_(std::mak
     // the root's own entries now (leaves when they are read): a count that cannot fit
     // fails here, before anything loops over it
     for (std::size_t i = 0; i < r.root.size(); ++i)
-        r.check_entry(r.root[i], Impl::entry_name("root directory", i, r.root.size()), w);
+        r.check_entry(
+            r.root[i], [&] { return Impl::entry_name("root directory", i, r.root.size()); }, w);
 }
 
 PmtilesReader::~PmtilesReader() = default;
