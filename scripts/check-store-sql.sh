@@ -27,7 +27,7 @@ calls='(prepare|exec|query_int|query_text)[[:space:]]*\('
 # on something named like a store, through sql::, or with SQL text (or a line break) as argument;
 # GEOS's and the topology's prepare(geometry) are not the store's
 pattern="[A-Za-z_]*[Ss]tore[A-Za-z_]*(\.|->)${calls}|sql::${calls}|(\.|->)${calls}[[:space:]]*(\"|R\"|\$)"
-pattern+='|\bStatement\b|\bsqlite3(_stmt)?\b|#include[[:space:]]*["<](store/sql\.hpp|sqlite3\.h)[">]'
+pattern+='|\bStatement\b|(^|[^.A-Za-z_])sqlite3(_stmt)?\b|#include[[:space:]]*["<](store/sql\.hpp|sqlite3\.h)[">]'
 pattern+='|\bSELECT\b.*\bFROM\b|\bINSERT([[:space:]]+OR[[:space:]]+[A-Z]+)?[[:space:]]+INTO\b'
 pattern+='|\bUPDATE[[:space:]]+[a-z_.]+[[:space:]]+SET\b|\bDELETE[[:space:]]+FROM\b|\bCREATE[[:space:]]+(TEMP[[:space:]]+)?TABLE\b'
 pattern+='|\b(FROM|JOIN)[[:space:]]+[a-z_]+\b|R"sql\('

@@ -368,7 +368,7 @@ const char* not_built_page =
     "<body><h1>wangge serve</h1>\n"
     "<p>The map viewer is not built, so there is nothing to show here; tiles, TileJSON and styles are "
     "served (see <a href=\"/healthz\">/healthz</a> for the tilesets).</p>\n"
-    "<p>Build the viewer with <code>npm ci &amp;&amp; npm run build</code> in <code>tiles/web/</code> "
+    "<p>Build the viewer with <code>bash tiles/web/setup.sh</code> in the source tree "
     "(it writes <code>tiles/web/dist/</code>), or give its files with <code>--web-root DIR</code>.</p>\n"
     "</body></html>\n";
 
@@ -686,8 +686,11 @@ struct Router::Impl {
                 const auto it = sources.find(name);
                 if (it == sources.end()) return error_response(404, fmt::format("no tileset '{}'", name));
                 const std::string base = base_url(req);
+                // labels in the font the server has (a wqy fallback has another name)
+                const Glyphs* g = get_glyphs();
                 return json_response(req, map_style(it->second.source->info(), base + "/tiles/" + name + ".json",
-                                                    base + "/fonts/{fontstack}/{range}.pbf"));
+                                                    base + "/fonts/{fontstack}/{range}.pbf",
+                                                    g ? g->fontstack() : std::string(default_fontstack)));
             }
             return error_response(404, "no such style path");
         }
