@@ -9,13 +9,10 @@ cd "$root"
 
 echo "== npm validators of tiles/ (@mapbox/vector-tile, pmtiles, mvt-fixtures)"
 bash "$root/tiles/js/setup.sh"
+echo "== map viewer (tiles/web: MapLibre, pmtiles; style spec and playwright-core for its tests)"
+bash "$root/tiles/web/setup.sh"
 
 jobs=$(nproc)
-# The tests on real data of ../shared run whenever it is beside this clone, and then
-# must not skip (tests/support.hpp, require_shared_or_skip).
-if [ -z "${WANGGE_TEST_SHARED_DIR:-}" ] && [ -d "$root/../shared/data" ]; then
-  export WANGGE_TEST_SHARED_DIR="$root/../shared"
-fi
 echo "== build (RelWithDebInfo, -Werror)"
 "$root/scripts/build.sh" build-test -DWANGGE_WERROR=ON
 echo "== tests"

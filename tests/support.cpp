@@ -84,10 +84,6 @@ RunResult run_wangge(const std::vector<std::string>& args) {
 fs::path source_dir() { return WANGGE_SOURCE_DIR; }
 fs::path sample_dir() { return source_dir() / "shapefiles"; }
 fs::path data_dir() { return source_dir() / "tests" / "data"; }
-fs::path shared_dir() {
-    const char* over = std::getenv("WANGGE_TEST_SHARED_DIR");
-    return over && *over ? fs::path(over) : fs::path(WANGGE_SHARED_DIR);
-}
 
 fs::path real_data(const std::string& rel, const fs::path& into) {
     const auto packed = data_dir() / "real";
@@ -122,16 +118,6 @@ bool require_or_skip(bool present, const std::string& what) {
     return false;
 }
 
-bool require_shared_or_skip(bool present, const std::string& what) {
-    if (present) return true;
-    // A clean clone for CI need not sit beside ../shared: there the data is required
-    // only when WANGGE_TEST_SHARED_DIR names where it is (scripts/test.sh sets it when
-    // ../shared/data is present).
-    const char* over = std::getenv("WANGGE_TEST_SHARED_DIR");
-    if (on_ci() && over && *over) FAIL(what << " missing (CI=true: a test does not pass by skipping)");
-    WARN(what << " missing - skipped (not beside this clone; WANGGE_TEST_SHARED_DIR names it)");
-    return false;
-}
 
 std::int64_t feature_count(const fs::path& file, const std::string& layer) {
     GDALAllRegister();

@@ -37,7 +37,6 @@ RunResult run_wangge(const std::vector<std::string>& args);
 fs::path source_dir();    ///< the repository root
 fs::path sample_dir();    ///< shapefiles/
 fs::path data_dir();      ///< tests/data/
-fs::path shared_dir();    ///< ../shared (may be absent outside CI; WANGGE_TEST_SHARED_DIR overrides it)
 
 /// Real data shipped gzipped in tests/data/real/ (copies of ../shared/data, see its
 /// README), unpacked under `into`: a file (`rel` without .gz) or a folder of files.
@@ -46,14 +45,11 @@ fs::path real_data(const std::string& rel, const fs::path& into);
 
 /// True when the environment variable CI is "true" (as on the CI runners).
 bool on_ci();
-/// A test's prerequisite that lives outside the repository (../shared data, a tool
-/// such as ogrinfo, the npm validators): returns `present`. When it is absent, the
+/// A test's prerequisite that lives outside the repository (a tool such as ogrinfo,
+/// the npm validators, chromium): returns `present`. When it is absent, the
 /// test fails under CI=true ("WHAT missing") and otherwise warns "WHAT missing -
 /// skipped"; the caller then returns: `if (!require_or_skip(fs::exists(f), ...)) return;`
 bool require_or_skip(bool present, const std::string& what);
-/// The same for data of ../shared: a clean clone need not sit beside it, so under
-/// CI=true a missing one fails only when WANGGE_TEST_SHARED_DIR names where it should be.
-bool require_shared_or_skip(bool present, const std::string& what);
 
 /// Feature count of a GDAL vector file's first (or named) layer; -1 if unreadable.
 std::int64_t feature_count(const fs::path& file, const std::string& layer = "");

@@ -1,5 +1,5 @@
-// Tests that need something beside the repository (../shared data, ogrinfo, the
-// npm validators) skip with a warning when it is missing, except on CI (CI=true),
+// Tests that need something beside the repository (ogrinfo, the npm validators,
+// chromium) skip with a warning when it is missing, except on CI (CI=true),
 // where a missing prerequisite fails the test: CI cannot pass by skipping.
 #include <catch2/catch.hpp>
 #include <string>
@@ -26,7 +26,6 @@ TEST_CASE("test support: a missing prerequisite fails the test under CI=true and
     };
     const Case cases[] = {
         {"PATH=/nonexistent", "tiles: GDAL's MVT driver (ogrinfo)*", "ogrinfo"},
-        {"WANGGE_TEST_SHARED_DIR=/nonexistent", "codes: the national table from shared data*", "/nonexistent"},
     };
     for (const auto& c : cases) {
         INFO(c.test);
