@@ -3,5 +3,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
+bash "$root/tiles/web/setup.sh"  # the map viewer that `wangge serve` serves
 "$root/scripts/build.sh" "$root/build"
 "$root/scripts/sample-job.sh" "$root/build" "$root/out"

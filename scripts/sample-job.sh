@@ -57,3 +57,6 @@ printf '\nDone. The store is %s (open it in QGIS, or: ogrinfo %s);\n' "$db" "$db
 printf 'grids are in %s, the per-village report in %s,\n' "$out/huzhou_grids.gpkg" "$out/partition_report.csv"
 printf 'rejected event rows in %s, the coded events in %s,\n' "$out/events_rejects.csv" "$out/events_coded.csv"
 printf 'the map tiles in %s.\n' "$out/huzhou.pmtiles"
+printf '\nOpen the map (grids, boundaries, labels, events; search, click a grid, locate):\n'
+printf '  %s --db %s serve %s\n' "$wangge" "$db" "$out/huzhou.pmtiles"
+printf 'then http://127.0.0.1:8080/ in a browser (everything is served by wangge; no internet needed).\n'
