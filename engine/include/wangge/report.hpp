@@ -1,0 +1,161 @@
+// wangge/report.hpp — the coverage, staffing, events and assessment report of an
+// area (a county, a township or street, a village or community), and its files.
+//
+// build_report() reads the store once into a Report: plain figures and the shapes
+// to draw, nothing formatted. The writers turn one Report into the files a
+// township office files and an auditor's scripts read: a self-contained HTML page
+// (no internet: its map is SVG drawn here, its styles inline), a printable A4 PDF
+// with the same content (drawn with cairo, Chinese in a CJK font the machine has),
+// and the same figures as JSON and CSV tables. Personal data: staff names only when
+// the report was built `with_names`; phone numbers never leave the store.
+#pragma once
+
+#include "wangge/validate.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wangge {
+class Store;
+}
+
+namespace wangge::report {
+
+struct ReportOptions {
+    std::string level;       ///< county, township or village
+    std::string code;        ///< its statistical code (6, 9 or 12 digits)
+    std::string from, to;    ///< events reported in [from, to) (UTC ISO 8601); empty: no bound
+    std::string as_of;       ///< "now" for overdue events (UTC ISO 8601); empty: the current time
+    double overdue_days = 7; ///< an event still open this long after it was reported is overdue
+    std::string changes_since;  ///< grid changes since this date; empty: `from`, else the last 365 days
+    bool with_names = false; ///< staff names in the report (never phone numbers)
+    validate::Tolerances tolerances;
+    int hot_spots = 10;      ///< how many grids to list as hot spots
+};
+
+/// One grid as the report shows it.
+struct GridFigures {
+    std::string code, name, village_code, type;  ///< type: base / dedicated
+    std::int64_t households = 0;
+    double area_m2 = 0;
+    int band_min = 0, band_max = 0;   ///< the size policy's household band for its village
+    bool by_area = false;             ///< village without household data: no band applies
+    bool in_band = true;
+    int leaders = 0, workers = 0, instructors = 0;
+    std::vector<std::string> leader_names;  ///< only with_names
+    std::int64_t events = 0;          ///< events in the period assigned to this grid
+    double events_per_1000 = 0;       ///< per 1,000 households (0 when it has none)
+    std::vector<std::string> findings;  ///< kinds of coverage findings involving it
+    std::vector<unsigned char> wkb;   ///< outline, lon/lat
+};
+
+struct VillageFigures {
+    std::string code, name;
+    bool urban = false;
+    int grids = 0;
+    std::int64_t households = 0;
+    double area_m2 = 0, covered_m2 = 0;
+    std::vector<unsigned char> wkb;
+};
+
+struct Summary {
+    int townships = 0, villages = 0, grids = 0;
+    std::int64_t households = 0;
+    double area_m2 = 0;          ///< of the area's villages
+    double covered_m2 = 0;       ///< of that, inside some grid
+    double coverage_ratio = 0;   ///< covered / area
+    int villages_without_grids = 0;
+};
+
+struct Staffing {
+    std::int64_t leaders = 0, workers = 0, instructors = 0;
+    std::vector<std::string> without_leader, without_worker;  ///< grid codes
+    std::vector<std::string> two_leaders;   ///< grid codes (an import refuses it; a redraw can cause it)
+    double workers_per_1000 = 0;   ///< grid workers per 1,000 households
+};
+
+struct Count {
+    std::string key, name;   ///< e.g. platform code and name, type code and name
+    std::int64_t events = 0;
+};
+
+struct UncoveredEvent {
+    std::string event_id, type_code, reported_at;
+    double lon = 0, lat = 0;
+    std::string nearest_grid;
+    double nearest_m = 0;
+};
+
+struct HotSpot {
+    std::string grid_code;
+    std::int64_t events = 0;
+    double events_per_1000 = 0;
+};
+
+struct EventFigures {
+    std::int64_t total = 0, assigned = 0, uncovered = 0;
+    std::vector<Count> by_platform, by_type;   ///< most events first
+    std::vector<UncoveredEvent> uncovered_events;
+    std::vector<HotSpot> hot_spots;            ///< grids with the most events per 1,000 households
+};
+
+struct OverdueEvent {
+    std::string event_id, type_code, grid_code, reported_at, status, department, staff_id;
+    double days_open = 0;
+};
+
+struct Handler {
+    std::string key;          ///< department name or staff id
+    std::string name;         ///< staff name (only with_names), else empty
+    std::int64_t assigned = 0, closed = 0, overdue = 0;
+};
+
+struct Assessment {
+    std::int64_t events = 0, closed = 0, open = 0, overdue = 0;
+    /// Closed events by the level that closed them: grid; village or township
+    /// ("小事不出网格，大事不出镇"); county or department (passed up).
+    std::int64_t closed_in_grid = 0, closed_in_township = 0, passed_up = 0;
+    double share_in_grid = 0, share_in_township = 0, share_passed_up = 0;  ///< of closed
+    std::optional<double> median_hours, p90_hours;  ///< time to close; none without closed events
+    std::vector<OverdueEvent> overdue_events;
+    std::vector<Handler> departments, workers;
+};
+
+struct Change {
+    std::string date, code, kind, detail;  ///< kind: new, reshaped, split, merged, retired
+};
+
+struct Report {
+    std::string level, code, name;          ///< the area
+    std::string county_name, township_name; ///< its parents' names, where it has them
+    std::string generated_at, from, to, as_of, changes_since;
+    std::string wangge_version;
+    bool with_names = false;
+    Summary summary;
+    std::vector<VillageFigures> villages;
+    std::vector<GridFigures> grids;
+    std::vector<validate::Finding> findings;  ///< coverage: villages in the area, grids in each village
+    int band_min = 0, band_max = 0;           ///< the rural band (size policy) for the text
+    std::vector<std::string> oversized, undersized;  ///< grid codes outside their band
+    Staffing staffing;
+    EventFigures events;
+    Assessment assessment;
+    std::vector<Change> changes;
+    std::vector<unsigned char> outline;       ///< the area's own outline, lon/lat
+};
+
+Report build_report(Store& store, const ReportOptions& options);
+
+/// The files of a report, each written whole to a temporary name and renamed.
+void write_json(const Report& report, const std::filesystem::path& out);
+/// report.csv tables: summary.csv, findings.csv, grids.csv, events_by_type.csv,
+/// uncovered.csv, overdue.csv, departments.csv, workers.csv, changes.csv into `dir`.
+void write_csv_tables(const Report& report, const std::filesystem::path& dir);
+void write_html(const Report& report, const std::filesystem::path& out);
+void write_pdf(const Report& report, const std::filesystem::path& out);
+
+} // namespace wangge::report
