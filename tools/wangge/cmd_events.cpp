@@ -77,8 +77,16 @@ void add_events(CLI::App& app, Registry& reg) {
     imp->add_option("--id-field", opt->id_field, "Event id column")->capture_default_str();
     imp->add_option("--type-field", opt->type_field, "Event type code column")->capture_default_str();
     imp->add_option("--time-field", opt->time_field, "Reported time column (ISO 8601 with zone)")->capture_default_str();
-    imp->add_option("--status-field", opt->status_field, "Status column (optional)")->capture_default_str();
+    imp->add_option("--status-field", opt->status_field, "Status column, optional: reported, dispatched, in_progress, closed, returned or the Chinese words (docs/cli.md)")->capture_default_str();
     imp->add_option("--source-field", opt->source_field, "Source column (optional)")->capture_default_str();
+    imp->add_option("--closed-at-field", opt->closed_at_field,
+                    "Closed time column, optional (default: closed_at, closed_time or 办结时间)");
+    imp->add_option("--closed-level-field", opt->closed_level_field,
+                    "Closing level column, optional (default: closed_level, level or 办结层级)");
+    imp->add_option("--department-field", opt->department_field,
+                    "Handling department column, optional (default: department, 部门 or 承办部门)");
+    imp->add_option("--handler-field", opt->handler_field,
+                    "Handler's staff id column, optional (default: handler, staff_id, 处置人 or 网格员工号)");
     imp->add_option("--x-field", opt->x_field, "Longitude column of a CSV (default: lon, lng, longitude, x or 经度, any case)");
     imp->add_option("--y-field", opt->y_field, "Latitude column of a CSV (default: lat, latitude, y or 纬度, any case)");
     imp->add_option("--delimiter", *delim, "CSV delimiter (default: guessed from the header)");

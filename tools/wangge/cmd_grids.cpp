@@ -3,13 +3,48 @@
 
 #include <wangge/error.hpp>
 #include <wangge/grids.hpp>
+#include <wangge/staff.hpp>
 #include <wangge/store.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <map>
 #include <memory>
+#include <vector>
 
 namespace wangge::cli {
+
+namespace {
+
+/// The current staff of a grid per role: how many, and their staff ids (with the
+/// names when asked; a phone number is never printed, and no reader returns one).
+void print_staff(const std::vector<StaffMember>& staff, const std::string& code, bool with_names) {
+    static const std::pair<const char*, const char*> roles[] = {
+        {"leader", "网格长 leader"}, {"worker", "网格员 worker"}, {"instructor", "网格指导员 instructor"}};
+    std::map<std::string, std::vector<std::string>> people;
+    for (const auto& m : staff) {
+        if (m.grid_code != code) continue;
+        std::string who = m.staff_id;
+        if (with_names) who += " " + m.name;
+        if (!m.employment.empty()) who += m.employment == "full" ? " (专职 full-time)" : " (兼职 part-time)";
+        people[m.role].push_back(std::move(who));
+    }
+    if (people.empty()) {
+        fmt::print("staff       none (wangge import staff FILE)\n");
+        return;
+    }
+    bool first = true;
+    for (const auto& [role, label] : roles) {
+        const auto it = people.find(role);
+        const std::size_t n = it == people.end() ? 0 : it->second.size();
+        fmt::print("{}{:<24} {}{}{}\n", first ? "staff       " : "            ", label, n, n ? ": " : "",
+                   n ? fmt::format("{}", fmt::join(it->second, ", ")) : std::string());
+        first = false;
+    }
+}
+
+}  // namespace
 
 void add_grids(CLI::App& app, Registry& reg) {
     auto* grids = app.add_subcommand("grids", "Browse the grids in the store");
@@ -45,9 +80,12 @@ void add_grids(CLI::App& app, Registry& reg) {
 
     auto code = std::make_shared<std::string>();
     auto* show = grids->add_subcommand("show", "Show one grid: where it is, its figures, its versions and lineage");
+    auto with_names = std::make_shared<bool>(false);
     show->add_option("CODE", *code, "15-digit grid code")->required();
-    show->callback([&reg, code] {
-        *reg.action = [&reg, code] {
+    show->add_flag("--with-names", *with_names,
+                   "List the staff with their names (by default staff ids only; phone numbers are never shown)");
+    show->callback([&reg, code, with_names] {
+        *reg.action = [&reg, code, with_names] {
             if (!parse_grid_code(*code)) throw usage_error(fmt::format("'{}' is not a 15-digit grid code", *code));
             Store store(reg.globals.db, Store::Mode::read_only);
             const auto versions = grid_history(store, *code);
@@ -70,6 +108,7 @@ void add_grids(CLI::App& app, Registry& reg) {
                 fmt::print("  {} .. {}  {}  {} households\n", v.valid_from, v.valid_to.empty() ? "now" : v.valid_to,
                            v.lineage, v.households);
             for (const auto& l : grid_lineage(store, *code)) fmt::print("lineage     {}\n", l.detail);
+            print_staff(current_staff(store, *code), *code, *with_names);
             return ok;
         };
     });

@@ -4,7 +4,9 @@
 #include <wangge/error.hpp>
 #include <wangge/grids.hpp>
 #include <wangge/jurisdictions.hpp>
+#include <wangge/staff.hpp>
 #include <wangge/store.hpp>
+#include <wangge/text.hpp>
 
 #include <fmt/format.h>
 
@@ -206,6 +208,71 @@ void add_import(CLI::App& app, Registry& reg) {
                 const auto r = import_barriers(store, *bopt);
                 return report_inputs(reg, r, "barrier lines", fmt::format("{:.1f} km", double(r.total) / 1000));
             });
+        };
+    });
+
+    auto sopt = std::make_shared<StaffImportOptions>();
+    auto sfile = std::make_shared<std::string>();
+    auto sdelim = std::make_shared<std::string>();
+    auto srejects = std::make_shared<std::string>();
+    auto* st = imp->add_subcommand(
+        "staff", "Import the staff of grids (网格长, 网格员, 网格指导员) from a CSV (UTF-8 or GBK) or any GDAL table "
+                 "(.xlsx, .ods, .dbf, a GeoPackage table). Checked whole, all or nothing; replaces the staff of the "
+                 "grids the file names, keeping history");
+    st->add_option("FILE", *sfile, "Staff list: CSV, or a table GDAL reads")->required();
+    st->add_option("--layer", sopt->layer, "Layer (sheet, table) to read, for files with several");
+    st->add_option("--grid-field", sopt->grid_field,
+                   "Grid code column (default: grid_code, grid, 网格编码 or 网格代码, any case)");
+    st->add_option("--role-field", sopt->role_field, "Role column (default: role, 岗位 or 角色)");
+    st->add_option("--name-field", sopt->name_field, "Name column (default: name or 姓名)");
+    st->add_option("--staff-id-field", sopt->staff_id_field, "Staff id column (default: staff_id, id, 工号 or 人员编号)");
+    st->add_option("--phone-field", sopt->phone_field,
+                   "Phone column, optional (default: phone, 电话 or 手机); stored, never shown");
+    st->add_option("--employment-field", sopt->employment_field,
+                   "Full/part-time column, optional (default: employment or 专兼职): 专职/兼职/full/part");
+    st->add_option("--delimiter", *sdelim, "CSV delimiter (default: guessed from the header)");
+    st->add_option("--encoding", sopt->encoding, "Text encoding (default: UTF-8 where valid, else GB18030)");
+    st->add_option("--rejects", *srejects,
+                   "Rejects file (CSV: file, line, grid_code, staff_id, reason) [default: <input name>.rejects.csv, "
+                   "written when there are rejects]");
+    st->callback([&reg, sopt, sfile, sdelim, srejects] {
+        *reg.action = [&reg, sopt, sfile, sdelim, srejects] {
+            sopt->file = *sfile;
+            sopt->delimiter = delimiter_of(*sdelim);
+            sopt->rejects_file = srejects->empty()
+                                     ? std::filesystem::path(sopt->file.stem().string() + ".rejects.csv")
+                                     : std::filesystem::path(*srejects);
+            Store store(reg.globals.db, Store::Mode::must_exist);
+            const auto r = import_staff(store, *sopt);
+            const char* where = r.format == "CSV" ? "line" : "feature";
+            const std::size_t limit =
+                reg.globals.verbose ? r.rejects.size() : std::min<std::size_t>(r.rejects.size(), 20);
+            for (std::size_t i = 0; i < limit; ++i) {
+                const auto& x = r.rejects[i];
+                fmt::print(stderr, "rejected: {}: {} {}{}: {}\n", r.file, where, x.line,
+                           x.staff_id.empty() ? "" : " (staff id " + text::escape_for_message(x.staff_id, 30) + ")",
+                           x.reason);
+            }
+            if (limit < r.rejects.size())
+                fmt::print(stderr, "rejected: ... {} in all, listed in {}\n", r.rejects.size(),
+                           sopt->rejects_file.string());
+            if (!r.committed) {
+                fmt::print(stderr,
+                           "wangge: nothing imported: {} of {} rows rejected and a staff import is all-or-nothing; "
+                           "the store is unchanged (rejects written to {})\n",
+                           r.rejects.size(), r.read, sopt->rejects_file.string());
+                return input_rejected;
+            }
+            if (!reg.globals.quiet) {
+                fmt::print("{}: {}, text {}: {} rows for {} grids\n", r.file, r.format, r.encoding, r.read, r.grids);
+                fmt::print("staff of those grids now: {} leaders, {} workers, {} instructors\n",
+                           r.by_role.count("leader") ? r.by_role.at("leader") : 0,
+                           r.by_role.count("worker") ? r.by_role.at("worker") : 0,
+                           r.by_role.count("instructor") ? r.by_role.at("instructor") : 0);
+                fmt::print("{} rows new, {} unchanged, {} closed (kept as history) in {}\n", r.inserted, r.kept,
+                           r.closed, reg.globals.db);
+            }
+            return ok;
         };
     });
 }

@@ -67,6 +67,11 @@ char guess_delimiter(std::string_view header);
 /// The column called `name` (trimmed, ASCII case-insensitive), if any.
 std::optional<std::size_t> find_column(const std::vector<std::string>& header, std::string_view name);
 
+/// The first of `names` that is a column of `header` (find_column's matching), if any:
+/// how an optional column with several usual names (网格编码, grid_code...) is guessed.
+std::optional<std::size_t> first_column_of(const std::vector<std::string>& header,
+                                           const std::vector<std::string_view>& names);
+
 struct CoordinateColumns {
     std::size_t x = 0, y = 0;
 };

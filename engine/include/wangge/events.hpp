@@ -21,9 +21,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wangge {
@@ -61,6 +63,11 @@ struct EventImportOptions {
     std::string time_field = "time";
     std::string status_field = "status";
     std::string source_field = "source";
+    /// Handling columns (optional; docs/cli.md "Handling columns"). Empty: the first
+    /// present of the default names (closed_at, closed_time, 办结时间 / closed_level,
+    /// level, 办结层级 / department, 部门, 承办部门 / handler, staff_id, 处置人, 网格员工号);
+    /// a name given must be a column of the file.
+    std::string closed_at_field, closed_level_field, department_field, handler_field;
     std::string x_field, y_field;      ///< CSV coordinate columns; default: see coordinate_columns (csv.hpp)
     char delimiter = 0;                ///< CSV; 0: guess
     std::string encoding;              ///< CSV text; default: UTF-8 if valid, else GB18030
@@ -108,6 +115,33 @@ ReassignReport reassign_events(Store& store, const std::vector<unsigned char>* a
 /// partition run or a redraw calls this before it commits, so grids and events
 /// never disagree in the store).
 ReassignReport reassign_events_within(Store& store, const std::vector<std::vector<unsigned char>>& areas);
+
+/// The status of an event as stored: reported, dispatched, in_progress, closed or
+/// returned, from those words (ASCII case-insensitive, "in progress" too) or the
+/// Chinese ones (已上报/上报/待受理, 已派遣/派遣/已分派, 处置中/办理中/处理中,
+/// 已办结/办结/已结案/结案/已关闭, 退回/已退回); nullopt for anything else.
+std::optional<std::string> normalise_event_status(std::string_view text);
+/// The level an event was closed at: grid, village, township, county or department,
+/// from those words or 网格, 村/社区, 乡镇/街道, 县/区/市, 部门; nullopt otherwise.
+std::optional<std::string> normalise_closing_level(std::string_view text);
+
+/// One stored event with its handling and placement, for reports. Text fields are
+/// "" when not stored; platform fields "" and township_closable true for a type not
+/// in the classification. lon/lat are CGCS2000.
+struct EventFact {
+    std::string event_id, type_code, platform_code, platform, reported_at, status, closed_at, closed_level, department,
+        handler, grid_code, nearest_grid;
+    bool uncovered = false;
+    bool township_closable = true;
+    double nearest_m = 0, lon = 0, lat = 0;
+};
+
+/// Each event whose grid code starts with `prefix`, or that is uncovered and whose
+/// nearest grid starts with it (empty prefix: every event), reported at or after
+/// `from` and before `to` (each ignored when empty; ISO UTC "YYYY-MM-DDTHH:MM:SSZ"
+/// text, compared as text, so "2024-03" works as a bound too), ordered by event_id.
+void for_each_event_fact(Store& store, const std::string& prefix, const std::string& from, const std::string& to,
+                         const std::function<void(const EventFact&)>& fn);
 
 struct EventCounts {
     std::int64_t events = 0, assigned = 0, uncovered = 0;

@@ -205,6 +205,45 @@ std::optional<std::string> parse_iso8601(std::string_view text, std::string_view
     return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", yy, mm, dd, rem / 3600, (rem / 60) % 60, rem % 60);
 }
 
+namespace {
+
+/// The word of `table` whose spellings hold `text` (trimmed; ASCII case-insensitive).
+std::optional<std::string> normalise(std::string_view text,
+                                     std::initializer_list<std::pair<const char*, std::initializer_list<const char*>>> table) {
+    const std::string t = lower(trim(text));
+    for (const auto& [word, spellings] : table) {
+        if (t == word) return std::string(word);
+        for (const char* sp : spellings)
+            if (t == sp) return std::string(word);
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> normalise_event_status(std::string_view text) {
+    // the words v5 normalised the stored statuses by (migrations.cpp), and
+    // "in progress"; 待受理 (awaiting acceptance) is a reported event
+    return normalise(text, {{"reported", {"已上报", "上报", "待受理"}},
+                            {"dispatched", {"已派遣", "派遣", "已分派"}},
+                            {"in_progress", {"in progress", "处置中", "办理中", "处理中"}},
+                            {"closed", {"已办结", "办结", "已结案", "结案", "已关闭"}},
+                            {"returned", {"退回", "已退回"}}});
+}
+
+std::optional<std::string> normalise_closing_level(std::string_view text) {
+    return normalise(text, {{"grid", {"网格"}},
+                            {"village", {"村", "社区"}},
+                            {"township", {"乡镇", "街道"}},
+                            {"county", {"县", "区", "市"}},
+                            {"department", {"部门"}}});
+}
+
+void for_each_event_fact(Store& store, const std::string& prefix, const std::string& from, const std::string& to,
+                         const std::function<void(const EventFact&)>& fn) {
+    repo::for_each_event_fact(store, prefix, from, to, fn);
+}
+
 int load_event_types(Store& store, const std::filesystem::path& csv, const std::string& version) {
     refuse_non_csv(csv, "the event classification is read from a CSV");
     CsvReader in(csv, ',');
@@ -239,7 +278,8 @@ namespace {
 std::string reason_kind(const std::string& r) {
     if (r.find("(the limit for a CSV") != std::string::npos) return "past a CSV limit";
     for (const char* k : {"quoted field", "duplicate id", "no id", "no coordinates", "not a number", "out of range",
-                          "time", "unknown type code", "no type code", "text"})
+                          "unknown status", "unknown closing level", "closed time", "time", "unknown type code",
+                          "no type code", "text"})
         if (r.find(k) != std::string::npos)
             return k == std::string("time") ? "bad time" : k == std::string("quoted field") ? "unclosed quote" : k;
     return "other";
@@ -262,11 +302,84 @@ repo::EventPlacement place(const CoverageIndex& index, double lon, double lat) {
 struct Row {
     std::int64_t line = 0;
     std::string id, type, time_raw, status, source;
+    std::string closed_raw, level, department, handler;
     std::string lon_raw, lat_raw;
     bool has_xy = false;  // from a GDAL geometry
     double lon = 0, lat = 0;
     std::string text_error;
 };
+
+/// The default names of the handling columns, tried in order when no name is given.
+const std::vector<std::string_view> closed_at_names{"closed_at", "closed_time", "办结时间"};
+const std::vector<std::string_view> closed_level_names{"closed_level", "level", "办结层级"};
+const std::vector<std::string_view> department_names{"department", "部门", "承办部门"};
+const std::vector<std::string_view> handler_names{"handler", "staff_id", "处置人", "网格员工号"};
+
+/// Where each optional handling column is in a header (CSV) or a source's fields.
+struct HandlingColumns {
+    std::optional<std::size_t> closed_at, level, department, handler;
+};
+
+HandlingColumns handling_columns(const std::vector<std::string>& names, const EventImportOptions& opt,
+                                 const std::string& file) {
+    auto pick = [&](const std::string& given, const std::vector<std::string_view>& defaults, const char* option) {
+        if (given.empty()) return first_column_of(names, defaults);
+        const auto i = find_column(names, given);
+        if (!i)
+            throw input_error(fmt::format("{}: no column {} ({}); its columns are: {}", file,
+                                          text::quote_for_message(given), option, describe_columns(names)));
+        return i;
+    };
+    HandlingColumns c;
+    c.closed_at = pick(opt.closed_at_field, closed_at_names, "--closed-at-field");
+    c.level = pick(opt.closed_level_field, closed_level_names, "--closed-level-field");
+    c.department = pick(opt.department_field, department_names, "--department-field");
+    c.handler = pick(opt.handler_field, handler_names, "--handler-field");
+    return c;
+}
+
+/// How a row says its event was handled, checked: "" and `out` filled, or why the
+/// row is rejected. A closed time or closing level with no status means closed (an
+/// export that fills 办结时间 has closed the event); with another status it is a
+/// contradiction and rejected.
+std::string check_handling(const Row& r, const std::string& reported_at, std::string_view assume_zone,
+                           repo::EventRecord& out) {
+    out.status.clear();
+    out.closed_at.clear();
+    out.closed_level.clear();
+    if (!r.status.empty()) {
+        const auto st = normalise_event_status(r.status);
+        if (!st)
+            return fmt::format("unknown status {} (reported, dispatched, in_progress, closed, returned, or "
+                               "已上报, 已派遣, 处置中, 已办结, 已退回...)",
+                               text::quote_for_message(r.status, 30));
+        out.status = *st;
+    }
+    if (!r.level.empty()) {
+        const auto lv = normalise_closing_level(r.level);
+        if (!lv)
+            return fmt::format("unknown closing level {} (grid, village, township, county, department, or "
+                               "网格, 村, 社区, 乡镇, 街道, 县, 区, 市, 部门)",
+                               text::quote_for_message(r.level, 30));
+        out.closed_level = *lv;
+    }
+    if (!r.closed_raw.empty()) {
+        std::string why;
+        const auto t = parse_iso8601(r.closed_raw, assume_zone, why);
+        if (!t) return "closed time: " + why;
+        if (*t < reported_at)
+            return fmt::format("closed time {} is before the reported time {}", *t, reported_at);
+        out.closed_at = *t;
+    }
+    if ((!out.closed_at.empty() || !out.closed_level.empty()) && out.status != "closed") {
+        if (!out.status.empty())
+            return fmt::format("closed time or closing level given, but the status is {} (not closed)", out.status);
+        out.status = "closed";
+    }
+    out.department = r.department;
+    out.handler = r.handler;
+    return {};
+}
 
 } // namespace
 
@@ -321,6 +434,7 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         std::string why;
         const auto t = parse_iso8601(r.time_raw, opt.assume_zone, why);
         if (!t) return reject(r, why);
+        if (auto bad = check_handling(r, *t, opt.assume_zone, e); !bad.empty()) return reject(r, bad);
         if (const auto earlier = events.first_line(r.id))
             return reject(r, fmt::format("duplicate id: {} {} has the same id (that row is kept)",
                                          rep.format == "CSV" ? "line" : "feature", *earlier));
@@ -330,7 +444,6 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         e.event_id = r.id;
         e.type_code = r.type;
         e.reported_at = *t;
-        e.status = r.status;
         e.source = r.source;
         e.crs = chinacrs::datum_name(opt.crs);
         e.lon_reported = r.lon;
@@ -352,7 +465,16 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
     if (ext == ".csv" || ext == ".txt" || ext == ".tsv") {
         rep.format = "CSV";
         CsvReader csv(opt.file, opt.delimiter);
-        const auto& h = csv.header();
+        const std::string enc = opt.encoding.empty() ? std::string() : text::canonical_encoding(opt.encoding);
+        if (!enc.empty()) text::to_utf8("", enc);  // unknown name -> usage_error
+        // column names are matched in UTF-8: a GBK file names its columns (经度, 办结时间) in GBK
+        std::vector<std::string> h;
+        for (const auto& raw : csv.header()) {
+            std::optional<std::string> v = !enc.empty()                ? text::to_utf8(raw, enc)
+                                           : text::is_valid_utf8(raw) ? std::optional<std::string>(raw)
+                                                                      : text::to_utf8(raw, "GB18030");
+            h.push_back(v ? *v : raw);
+        }
         InputColumnRequest want;
         want.x_field = opt.x_field;
         want.y_field = opt.y_field;
@@ -364,8 +486,7 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         const std::size_t ci = *columns.id, ct = *columns.type, cm = *columns.time, cx = columns.x, cy = columns.y;
         const auto cs = find_column(h, opt.status_field);
         const auto cr = find_column(h, opt.source_field);
-        const std::string enc = opt.encoding.empty() ? std::string() : text::canonical_encoding(opt.encoding);
-        if (!enc.empty()) text::to_utf8("", enc);  // unknown name -> usage_error
+        const HandlingColumns hc = handling_columns(h, opt, rep.file);
         std::vector<std::string> f;
         std::int64_t line = 0;
         std::string bad_record;
@@ -393,6 +514,10 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
             r.time_raw = get(cm);
             r.status = get(cs);
             r.source = get(cr);
+            r.closed_raw = get(hc.closed_at);
+            r.level = get(hc.level);
+            r.department = get(hc.department);
+            r.handler = get(hc.handler);
             r.lon_raw = cx < f.size() ? f[cx] : std::string();
             r.lat_raw = cy < f.size() ? f[cy] : std::string();
             handle(r);
@@ -412,6 +537,10 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
         const int cm = src.require_field(opt.time_field, "--time-field");
         const auto cs = src.field_index(opt.status_field);
         const auto cr = src.field_index(opt.source_field);
+        const HandlingColumns hc = handling_columns(src.field_names(), opt, rep.file);
+        auto as_int = [](std::optional<std::size_t> i) {
+            return i ? std::optional<int>(static_cast<int>(*i)) : std::nullopt;
+        };
         auto& g = geos::Context::local();
         SourceFeature f;
         const auto total = src.feature_count();
@@ -429,6 +558,10 @@ EventImportReport import_events(Store& store, const EventImportOptions& opt, con
             r.time_raw = get(cm);
             r.status = get(cs);
             r.source = get(cr);
+            r.closed_raw = get(as_int(hc.closed_at));
+            r.level = get(as_int(hc.level));
+            r.department = get(as_int(hc.department));
+            r.handler = get(as_int(hc.handler));
             if (!f.geometry_error.empty()) {
                 ++rep.read;
                 reject(r, f.geometry_error);

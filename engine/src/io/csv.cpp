@@ -184,6 +184,13 @@ std::optional<std::size_t> find_column(const std::vector<std::string>& header, s
     return std::nullopt;
 }
 
+std::optional<std::size_t> first_column_of(const std::vector<std::string>& header,
+                                           const std::vector<std::string_view>& names) {
+    for (const auto name : names)
+        if (auto i = find_column(header, name)) return i;
+    return std::nullopt;
+}
+
 InputColumns choose_input_columns(const std::vector<std::string>& header, const InputColumnRequest& req,
                                   const std::string& file) {
     const auto cols = [&] { return describe_columns(header); };

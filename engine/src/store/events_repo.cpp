@@ -62,11 +62,13 @@ EventImportWriter::EventImportWriter(Store& store)
           sql::prepare(
               store,
               "INSERT INTO events(event_id, type_code, reported_at, status, source, crs, lon_reported, lat_reported, "
-              "grid_code, uncovered, nearest_grid, nearest_m, import_id, assigned_at, geom) "
-              "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14, MakePoint(?15, ?16, 4490)) "
+              "grid_code, uncovered, nearest_grid, nearest_m, import_id, assigned_at, geom, closed_at, closed_level, "
+              "department, handler) "
+              "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14, MakePoint(?15, ?16, 4490), ?17,?18,?19,?20) "
               "ON CONFLICT(event_id) DO UPDATE SET type_code=?2, reported_at=?3, status=?4, source=?5, crs=?6, "
               "lon_reported=?7, lat_reported=?8, grid_code=?9, uncovered=?10, nearest_grid=?11, nearest_m=?12, "
-              "import_id=?13, assigned_at=?14, geom=MakePoint(?15, ?16, 4490)")}) {}
+              "import_id=?13, assigned_at=?14, geom=MakePoint(?15, ?16, 4490), closed_at=?17, closed_level=?18, "
+              "department=?19, handler=?20")}) {}
 
 EventImportWriter::~EventImportWriter() = default;
 
@@ -107,17 +109,27 @@ void bind_placement(Statement& st, int first, const EventPlacement& p) {
 
 }  // namespace
 
+namespace {
+
+/// Bind `text`, or NULL when it is empty.
+void bind_text_or_null(Statement& st, int at, const std::string& text) {
+    if (text.empty())
+        st.bind_null(at);
+    else
+        st.bind(at, text);
+}
+
+}  // namespace
+
 void EventImportWriter::upsert(const EventRecord& e) {
     auto& ins = impl_->upsert;
     ins.bind(1, e.event_id).bind(2, e.type_code).bind(3, e.reported_at);
-    if (e.status.empty())
-        ins.bind_null(4);
-    else
-        ins.bind(4, e.status);
-    if (e.source.empty())
-        ins.bind_null(5);
-    else
-        ins.bind(5, e.source);
+    bind_text_or_null(ins, 4, e.status);
+    bind_text_or_null(ins, 5, e.source);
+    bind_text_or_null(ins, 17, e.closed_at);
+    bind_text_or_null(ins, 18, e.closed_level);
+    bind_text_or_null(ins, 19, e.department);
+    bind_text_or_null(ins, 20, e.handler);
     ins.bind(6, e.crs).bind(7, e.lon_reported).bind(8, e.lat_reported);
     bind_placement(ins, 9, e.placement);
     ins.bind(13, e.import_id).bind(14, e.assigned_at).bind(15, e.lon).bind(16, e.lat);
@@ -191,6 +203,45 @@ std::vector<PlatformCount> event_counts_by_platform(Store& store, const std::str
     return out;
 }
 
+void for_each_event_fact(Store& store, const std::string& prefix, const std::string& from, const std::string& to,
+                         const std::function<void(const EventFact&)>& fn) {
+    // the prefix is matched with substr, not LIKE: a code holds no wildcards, but a
+    // caller's text might
+    Statement st = sql::prepare(
+        store,
+        "SELECT e.event_id, e.type_code, coalesce(t.platform_code, ''), coalesce(t.platform, ''), "
+        "coalesce(e.reported_at, ''), coalesce(e.status, ''), coalesce(e.closed_at, ''), "
+        "coalesce(e.closed_level, ''), coalesce(e.department, ''), coalesce(e.handler, ''), "
+        "coalesce(e.grid_code, ''), coalesce(e.nearest_grid, ''), e.uncovered, coalesce(t.township_closable, 1), "
+        "coalesce(e.nearest_m, 0), X(e.geom), Y(e.geom) "
+        "FROM events e LEFT JOIN event_types t ON t.code = e.type_code "
+        "WHERE (?1 = '' OR substr(e.grid_code, 1, length(?1)) = ?1 "
+        "       OR (e.uncovered = 1 AND substr(e.nearest_grid, 1, length(?1)) = ?1)) "
+        "AND (?2 = '' OR e.reported_at >= ?2) AND (?3 = '' OR e.reported_at < ?3) "
+        "ORDER BY e.event_id");
+    st.bind(1, prefix).bind(2, from).bind(3, to);
+    EventFact f;
+    while (st.step()) {
+        f.event_id = st.text(0);
+        f.type_code = st.text(1);
+        f.platform_code = st.text(2);
+        f.platform = st.text(3);
+        f.reported_at = st.text(4);
+        f.status = st.text(5);
+        f.closed_at = st.text(6);
+        f.closed_level = st.text(7);
+        f.department = st.text(8);
+        f.handler = st.text(9);
+        f.grid_code = st.text(10);
+        f.nearest_grid = st.text(11);
+        f.uncovered = st.int64(12) != 0;
+        f.township_closable = st.int64(13) != 0;
+        f.nearest_m = st.real(14);
+        f.lon = st.real(15);
+        f.lat = st.real(16);
+        fn(f);
+    }
+}
 
 std::map<std::string, std::map<std::string, std::int64_t>> event_counts_per_grid(Store& store) {
     std::map<std::string, std::map<std::string, std::int64_t>> counts;

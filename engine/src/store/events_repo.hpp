@@ -54,9 +54,11 @@ struct EventPlacement {
     std::optional<double> nearest_m;
 };
 
-/// One event as an import writes it. Empty status/source are stored as NULL.
+/// One event as an import writes it. Empty status/source and handling fields are
+/// stored as NULL.
 struct EventRecord {
     std::string event_id, type_code, reported_at, status, source, crs;
+    std::string closed_at, closed_level, department, handler;  ///< how it was handled (v5)
     double lon_reported = 0, lat_reported = 0;  ///< as in the file
     double lon = 0, lat = 0;                    ///< CGCS2000 (the geometry)
     EventPlacement placement;
@@ -131,6 +133,10 @@ struct PlatformCount {
     std::int64_t events = 0, uncovered = 0;
 };
 std::vector<PlatformCount> event_counts_by_platform(Store& store, const std::string& prefix);
+
+/// The events of wangge::for_each_event_fact (same selection and order).
+void for_each_event_fact(Store& store, const std::string& prefix, const std::string& from, const std::string& to,
+                         const std::function<void(const EventFact&)>& fn);
 
 
 // ------------------------------------------------------------------ maps

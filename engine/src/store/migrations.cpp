@@ -264,6 +264,54 @@ void v4_import_crs(Store& s) {
     )sql");
 }
 
+// Version 5: grid staff and how events are handled.
+//
+// staff: who serves each grid (网格长 leader, 网格员 worker, 网格指导员 instructor),
+// kept in versions like grids: a row is current while valid_to IS NULL; a re-import
+// closes the rows it replaces instead of deleting them, so who served a grid when
+// stays answerable. The two partial unique indexes make "one current leader per
+// grid" and "a staff id once per grid" rules of the store, not of the importer.
+//
+// events: when and at which level an event was closed (办结), the department that
+// handled it and the handler's staff id. The status column (free text since v3) is
+// normalised where its value is one of the known words (as trimmed; the English
+// words in any ASCII case) to reported / dispatched / in_progress / closed /
+// returned; any other value is kept as it was (a reader shows it as stored), since
+// guessing what an unknown word meant would invent facts. The words are written out
+// here: a released migration never calls code that can still change.
+void v5_staff_handling(Store& s) {
+  sql::exec(s, R"sql(
+        CREATE TABLE staff (
+            id          INTEGER PRIMARY KEY,
+            grid_code   TEXT NOT NULL,
+            role        TEXT NOT NULL CHECK (role IN ('leader','worker','instructor')),
+            name        TEXT NOT NULL,
+            staff_id    TEXT NOT NULL,
+            phone       TEXT,
+            employment  TEXT CHECK (employment IS NULL OR employment IN ('full','part')),
+            valid_from  TEXT NOT NULL,
+            valid_to    TEXT,
+            import_id   INTEGER REFERENCES import_runs(id)
+        );
+        CREATE INDEX staff_grid ON staff(grid_code, valid_to);
+        CREATE UNIQUE INDEX staff_current_id ON staff(grid_code, staff_id) WHERE valid_to IS NULL;
+        CREATE UNIQUE INDEX staff_current_leader ON staff(grid_code) WHERE valid_to IS NULL AND role = 'leader';
+        ALTER TABLE events ADD COLUMN closed_at TEXT;
+        ALTER TABLE events ADD COLUMN closed_level TEXT
+            CHECK (closed_level IS NULL OR closed_level IN ('grid','village','township','county','department'));
+        ALTER TABLE events ADD COLUMN department TEXT;
+        ALTER TABLE events ADD COLUMN handler TEXT;
+        UPDATE events SET status = CASE
+            WHEN lower(trim(status)) IN ('reported', '已上报', '上报', '待受理') THEN 'reported'
+            WHEN lower(trim(status)) IN ('dispatched', '已派遣', '派遣', '已分派') THEN 'dispatched'
+            WHEN lower(trim(status)) IN ('in_progress', 'in progress', '处置中', '办理中', '处理中') THEN 'in_progress'
+            WHEN lower(trim(status)) IN ('closed', '已办结', '办结', '已结案', '结案', '已关闭') THEN 'closed'
+            WHEN lower(trim(status)) IN ('returned', '退回', '已退回') THEN 'returned'
+            ELSE status END
+        WHERE status IS NOT NULL;
+    )sql");
+}
+
 } // namespace
 
 const std::vector<Migration>& migrations() {
@@ -272,6 +320,7 @@ const std::vector<Migration>& migrations() {
         {"grids: households, barriers, grids with versions, serial registry, lineage", v2_grids},
         {"events: event classification, events with their grid", v3_events},
         {"import runs: source CRS, coordinate operation and its accuracy", v4_import_crs},
+        {"staff of grids with history; events: closed time and level, department, handler", v5_staff_handling},
     };
     return all;
 }
