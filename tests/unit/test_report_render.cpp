@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdlib>
 #include <regex>
 
 #include "report_render_fixture.hpp"
@@ -352,4 +354,26 @@ TEST_CASE("report pdf: A4 pages with the Chinese text, page 1 renders, long tabl
     CHECK(long_text.out.find("E-1299") != std::string::npos);
     if (const char* keep = std::getenv("WANGGE_REPORT_PDF"); keep && *keep)
         fs::copy_file(pdf, keep, fs::copy_options::overwrite_existing);
+}
+
+TEST_CASE("report pdf: without a CJK font, an error that names fonts-noto-cjk and no file", "[report-render]") {
+    TempDir dir("report-pdf-nofont");
+    fs::create_directories(dir / "fonts");
+    // a fontconfig configuration with an empty font folder (write_pdf reads the
+    // configuration afresh each time, so FONTCONFIG_FILE set here is seen)
+    write_file(dir / "fonts.conf", "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig><dir>" +
+                                       (dir / "fonts").string() + "</dir><cachedir>" + (dir / "cache").string() +
+                                       "</cachedir></fontconfig>\n");
+    const char* before = std::getenv("FONTCONFIG_FILE");
+    const std::string saved = before ? before : "";
+    setenv("FONTCONFIG_FILE", (dir / "fonts.conf").c_str(), 1);
+    CHECK_THROWS_WITH(report::write_pdf(sample_report(), dir / "r.pdf"), Catch::Contains("fonts-noto-cjk"));
+    if (before) setenv("FONTCONFIG_FILE", saved.c_str(), 1);
+    else unsetenv("FONTCONFIG_FILE");
+    CHECK_FALSE(fs::exists(dir / "r.pdf"));
+    CHECK_FALSE(fs::exists(dir / "r.pdf.tmp"));
+    // and with the machine's fonts again, it works
+    if (!require_or_skip(fs::exists("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"), "fonts-noto-cjk")) return;
+    report::write_pdf(sample_report(), dir / "r.pdf");
+    CHECK(fs::exists(dir / "r.pdf"));
 }

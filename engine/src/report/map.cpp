@@ -104,6 +104,17 @@ std::string number(double v) {
     return fmt::format("{:.1f}", v);
 }
 
+/// A generous width of a line of text: Chinese characters a full em, ASCII about half.
+double text_width_estimate(std::string_view text, double size) {
+    double em = 0;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x80) em += 0.6;
+        else if ((u & 0xc0) != 0x80) em += 1.0;  // the lead byte of a multi-byte character
+    }
+    return em * size;
+}
+
 Polys rect(double x, double y, double w, double h) {
     return {{{{x, y}, {x + w, y}, {x + w, y + h}, {x, y + h}}}};
 }
@@ -234,12 +245,19 @@ void draw_map(const Report& r, Painter& p, double x, double y, double width, dou
     for (const auto& e : r.events.uncovered_events)
         p.circle(pr(Pt{e.lon, e.lat}), fs * 0.4, Style{event_fill, 1, false, white, fs * 0.08, false});
 
-    // village names at a point inside each
-    for (const auto& v : r.villages)
-        if (const auto at = centre(v.wkb)) {
+    // village names at a point inside each, where the village is wide enough for it
+    // (a county's hundreds of villages would otherwise be a smear of text)
+    for (std::size_t i = 0; i < r.villages.size(); ++i) {
+        Bounds vb;
+        vb.add(pr(villages[i].polys));
+        const double size = fs * 0.9;
+        if (vb.empty() || vb.x1 - vb.x0 < text_width_estimate(r.villages[i].name, size) || vb.y1 - vb.y0 < size * 1.5)
+            continue;
+        if (const auto at = centre(r.villages[i].wkb)) {
             const Pt q = pr(*at);
-            p.text({q.x, q.y + fs * 0.35}, v.name, fs * 0.9, ink, Anchor::middle, true);
+            p.text({q.x, q.y + size * 0.35}, r.villages[i].name, size, ink, Anchor::middle, true);
         }
+    }
 
     // scale bar: a round length near a quarter of the map's width
     const double bar_m = nice_floor(mw / 4 / pr.scale);

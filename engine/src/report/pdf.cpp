@@ -81,9 +81,18 @@ std::vector<std::string_view> code_points(std::string_view s) {
 /// The regular and bold CJK faces, from fontconfig.
 class Fonts {
 public:
-    Fonts() {
-        regular_ = face(FC_WEIGHT_REGULAR);
-        bold_ = face(FC_WEIGHT_BOLD);
+    // A configuration of our own, read now (from FONTCONFIG_FILE if set, else the
+    // system's): a font installed since the process started is seen, and nothing
+    // depends on what else in the process set fontconfig up.
+    Fonts() : config_(FcInitLoadConfigAndFonts(), FcConfigDestroy) {
+        if (!config_) throw io_error("PDF report: fontconfig cannot read its configuration");
+        regular_ = face(config_.get(), FC_WEIGHT_REGULAR);
+        try {
+            bold_ = face(config_.get(), FC_WEIGHT_BOLD);
+        } catch (...) {
+            cairo_font_face_destroy(regular_);
+            throw;
+        }
     }
     ~Fonts() {
         cairo_font_face_destroy(regular_);
@@ -94,17 +103,16 @@ public:
     cairo_font_face_t* get(bool bold) const { return bold ? bold_ : regular_; }
 
 private:
-    static cairo_font_face_t* face(int weight) {
-        if (!FcInit()) throw io_error("PDF report: fontconfig cannot start (no font configuration)");
+    static cairo_font_face_t* face(FcConfig* config, int weight) {
         std::unique_ptr<FcPattern, void (*)(FcPattern*)> want(
             FcNameParse(reinterpret_cast<const FcChar8*>("Noto Sans CJK SC")), FcPatternDestroy);
         if (!want) throw io_error("PDF report: fontconfig cannot parse a font name");
         FcPatternAddString(want.get(), FC_LANG, reinterpret_cast<const FcChar8*>("zh-cn"));
         FcPatternAddInteger(want.get(), FC_WEIGHT, weight);
-        FcConfigSubstitute(nullptr, want.get(), FcMatchPattern);
+        FcConfigSubstitute(config, want.get(), FcMatchPattern);
         FcDefaultSubstitute(want.get());
         FcResult result = FcResultNoMatch;
-        std::unique_ptr<FcPattern, void (*)(FcPattern*)> found(FcFontMatch(nullptr, want.get(), &result),
+        std::unique_ptr<FcPattern, void (*)(FcPattern*)> found(FcFontMatch(config, want.get(), &result),
                                                                FcPatternDestroy);
         FcCharSet* chars = nullptr;
         // 网 (U+7F51), 格 (U+683C), 镇 (U+9547): a font without them is no CJK font
@@ -121,6 +129,7 @@ private:
                                        cairo_status_to_string(cairo_font_face_status(f))));
         return f;
     }
+    std::unique_ptr<FcConfig, void (*)(FcConfig*)> config_;
     cairo_font_face_t* regular_ = nullptr;
     cairo_font_face_t* bold_ = nullptr;
 };
@@ -477,6 +486,8 @@ private:
                 }
             }
         }
+        double table_w = 0;
+        for (double x : w) table_w += x;
         auto wrapped = [&](const std::vector<std::string>& cells, bool bold) {
             std::vector<std::vector<std::string>> v(n);
             for (std::size_t c = 0; c < n; ++c) v[c] = type_.wrap(cells[c], size, bold, std::max(w[c] - 2 * pad, 4.0));
@@ -492,7 +503,7 @@ private:
             double x = margin;
             if (head) {
                 cairo_set_source_rgb(cr_, head_bg.r, head_bg.g, head_bg.b);
-                cairo_rectangle(cr_, margin, y_, text_w, h);
+                cairo_rectangle(cr_, margin, y_, table_w, h);
                 cairo_fill(cr_);
             }
             for (std::size_t c = 0; c < n; ++c) {
