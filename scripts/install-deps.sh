@@ -16,6 +16,8 @@ packages=(
   zlib1g-dev                      # gzip of tiles and archives
   libfreetype-dev fonts-noto-cjk  # glyphs of map labels, served offline (wangge serve)
   chromium                        # the viewer's browser test (playwright-core drives it)
+  libcairo2-dev                   # the area report's PDF (cairo's PDF surface; CJK text via fonts-noto-cjk)
+  poppler-utils                   # pdftotext/pdftoppm: the report's PDF tests
   clang libclang-rt-dev           # libFuzzer targets of tests/fuzz (scripts/fuzz.sh)
 )
 # Node.js + npm run the tile validators of tiles/js (tests only). A machine that

@@ -151,11 +151,17 @@ struct Report {
 Report build_report(Store& store, const ReportOptions& options);
 
 /// The files of a report, each written whole to a temporary name and renamed.
+/// Every field of the Report, "schema": "wangge-report/1", shapes as GeoJSON geometries.
 void write_json(const Report& report, const std::filesystem::path& out);
 /// report.csv tables: summary.csv, findings.csv, grids.csv, events_by_type.csv,
-/// uncovered.csv, overdue.csv, departments.csv, workers.csv, changes.csv into `dir`.
+/// uncovered.csv, overdue.csv, departments.csv, workers.csv, changes.csv into `dir`
+/// (created). UTF-8 with a byte order mark (Excel on Chinese Windows reads UTF-8
+/// only then), RFC 4180 quoting, CRLF; columns named as the fields here.
 void write_csv_tables(const Report& report, const std::filesystem::path& dir);
+/// One self-contained page: no external resource, the map inline SVG.
 void write_html(const Report& report, const std::filesystem::path& out);
+/// A4 pages drawn with cairo; io_error naming the package fonts-noto-cjk when
+/// fontconfig finds no font with Chinese characters.
 void write_pdf(const Report& report, const std::filesystem::path& out);
 
 } // namespace wangge::report
