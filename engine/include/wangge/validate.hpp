@@ -13,7 +13,35 @@
 // Each finding names the codes involved, carries a location (a polygon, line or
 // point in lon/lat, EPSG:4490), its size in metres and a severity. GEOS 3.11 has no
 // coverage validator; this one stands on topology::check_coverage (which proves
-// most of a layer clean to the last bit) and only overlays what it could not prove.
+// most of a layer clean to the last bit) and only overlays what it could not prove:
+// the edges that two polygons do not share (see engine/src/topology/validate.cpp).
+//
+// The rules, where there was a choice:
+// - Severity follows the kind: gap, overlap, outside and invalid are errors;
+//   near_miss, multipart, hole and sliver warnings.
+// - A narrow gap is a gap (an error, with its width_m and "narrow" in detail), and
+//   an overlap is an overlap however thin: a sliver gap or overlap is not demoted
+//   to a warning. Kind sliver is kept for pieces of children: a part of a child
+//   below sliver_area_m2 or narrower than sliver_width_m.
+// - Width: the diameter of the largest circle inside the piece (a strip of 0.4 m
+//   is 0.4 m wide); for an overlap or outside in several pieces, the widest one.
+// - Gaps: one finding per piece; codes: the children within 1e-7° of it, and the
+//   parent. Overlaps: one finding per pair of children (all their shared pieces;
+//   three children over one place give three pairs). Outside: one per child,
+//   codes: the child and the parent.
+// - Near misses: one finding per pair of children; a vertex of one within
+//   near_miss_m of the other's vertex or edge but more than 1 mm from all of it
+//   (closer is "on it": noders round shared points by far less). Location: the
+//   neighbour edges concerned (MultiLineString), length_m their length, width_m
+//   the smallest distance.
+// - An invalid child (or parent) is reported with GEOS's reason and location
+//   (a point), then repaired by MakeValid's "structure" method (the shells' union
+//   less the holes'; it keeps both triangles of a bowtie and drops loops a
+//   twisted ring winds backwards) and checked as repaired; multipart and hole are
+//   not reported for a repaired child (its parts are the repair's).
+// - A hole of a child is a finding only for the part no other child fills (an
+//   enclave fills it); that part is also a gap, reported as such.
+// - Pieces below ignore_area_m2 are dropped: findings are per piece above it.
 #pragma once
 
 #include <cstdint>
@@ -45,17 +73,17 @@ std::string_view to_string(Severity severity);
 struct Finding {
     Kind kind = Kind::gap;
     Severity severity = Severity::error;
-    std::vector<std::string> codes;    ///< the children involved (and the parent for gaps), ascending
+    std::vector<std::string> codes;    ///< the children involved (and the parent for gaps and outside), ascending
     std::vector<unsigned char> where;  ///< location: ISO WKB, lon/lat (EPSG:4490)
     double area_m2 = 0;                ///< of the location, for polygonal findings
     double length_m = 0;               ///< for linear ones (a near miss: the edge length)
-    double width_m = 0;                ///< narrowest width where it matters (gaps, slivers)
+    double width_m = 0;                ///< width of gaps, overlaps, outside and slivers; a near miss's smallest distance
     std::string detail;                ///< one line in words ("vertex 0.3 m from the neighbour's edge")
 };
 
 struct Tolerances {
-    /// A gap or overlap narrower than this, or smaller than sliver_area_m2, is a
-    /// sliver (still reported: a narrow gap is a gap).
+    /// A part of a child narrower than this or smaller than sliver_area_m2 is a
+    /// sliver; a gap or overlap below them keeps its kind, called narrow.
     double sliver_width_m = 1.0;
     double sliver_area_m2 = 10.0;
     /// Vertices of two children closer than this but not identical: a near miss.
@@ -74,7 +102,7 @@ struct Result {
     std::vector<Finding> findings;  ///< ordered by kind, then codes
     double parent_area_m2 = 0;      ///< 0 without a parent
     double children_area_m2 = 0;    ///< sum of the children's areas
-    double covered_m2 = 0;          ///< area of the parent inside some child (union ∩ parent)
+    double covered_m2 = 0;          ///< area of the parent inside some child (union ∩ parent); without a parent, of the union
 };
 
 /// Validate `children` against `parent` (or as a layer of neighbours when there is
