@@ -431,7 +431,7 @@ struct Validator {
             if (!(c.forward == 1 && c.backward == 1)) lines.push_back(make_ring(g, {k.first, k.second}, false).release());
         if (lines.empty()) return;
         auto multi = g.own(GEOSGeom_createCollection_r(g.handle(), GEOS_MULTILINESTRING, lines.data(), static_cast<unsigned>(lines.size())), "edges");
-        auto noded = g.unary_union(multi.get());
+        auto noded = g.own(GEOSNode_r(g.handle(), multi.get()), "noding");
         const GEOSGeometry* in[] = {noded.get()};
         auto polys = g.own(GEOSPolygonize_r(g.handle(), in, 1), "polygonize");
         const int n = GEOSGetNumGeometries_r(g.handle(), polys.get());
