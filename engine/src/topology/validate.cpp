@@ -263,7 +263,6 @@ struct Validator {
     std::string size_words(double area, double width) const {
         std::string s = area >= 1e4 ? fmt::format("{:.2f} ha", area / 1e4) : fmt::format("{:.2f} m²", area);
         if (width > 0 && width < tol.sliver_width_m * 4) s += fmt::format(", {:.2f} m wide", width);
-        if (width > 0 && (width < tol.sliver_width_m || area < tol.sliver_area_m2)) s += " (a sliver)";
         return s;
     }
 
