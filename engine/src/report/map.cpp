@@ -158,7 +158,7 @@ double map_height(const Report& r, double width, double min_height, double max_h
     const Bounds b = bounds_of(r, outline, villages, grids);
     const Layout l(width);
     // the legend needs its height too
-    const double lo = std::min(std::max(min_height, l.fs * 30), max_height);
+    const double lo = std::min(std::max(min_height, l.fs * 34), max_height);
     if (b.empty()) return lo;
     const auto [wm, hm] = extent_m(b);
     return std::clamp(l.map_width(width) * hm / wm + 2 * l.pad, lo, max_height);

@@ -30,6 +30,7 @@
 #include "geometry/geos.hpp"
 #include "wangge/error.hpp"
 #include "wangge/topology.hpp"
+#include "topology/point_hash.hpp"
 
 #include <boost/geometry.hpp>
 #include <boost/geometry/index/rtree.hpp>
@@ -262,7 +263,6 @@ struct Validator {
     std::string size_words(double area, double width) const {
         std::string s = area >= 1e4 ? fmt::format("{:.2f} ha", area / 1e4) : fmt::format("{:.2f} m²", area);
         if (width > 0 && width < tol.sliver_width_m * 4) s += fmt::format(", {:.2f} m wide", width);
-        if (width > 0 && (width < tol.sliver_width_m || area < tol.sliver_area_m2)) s += " (a sliver)";
         return s;
     }
 
@@ -426,12 +426,39 @@ struct Validator {
         };
         for (const auto& c : kids) walk(c.xy);
         walk(frame_xy);
-        std::vector<GEOSGeometry*> lines;
+        // the edges left, chained into lines through the points where only two
+        // meet: the polygonizer's graph then has a node only where lines branch
+        std::vector<std::pair<XY, XY>> left;
         for (const auto& [k, c] : edges)
-            if (!(c.forward == 1 && c.backward == 1)) lines.push_back(make_ring(g, {k.first, k.second}, false).release());
-        if (lines.empty()) return;
+            if (!(c.forward == 1 && c.backward == 1)) left.push_back(k);
+        if (left.empty()) return;
+        std::unordered_map<XY, std::vector<std::size_t>, topology::PointHash> at;
+        for (std::size_t e = 0; e < left.size(); ++e) at[left[e].first].push_back(e), at[left[e].second].push_back(e);
+        std::vector<char> used(left.size(), 0);
+        std::vector<GEOSGeometry*> lines;
+        auto chain = [&](std::size_t e, XY from) {
+            topology::Ring line{from};
+            for (;;) {
+                used[e] = 1;
+                const XY next = left[e].first == from ? left[e].second : left[e].first;
+                line.push_back(next);
+                const auto& here = at[next];
+                if (here.size() != 2) break;
+                const std::size_t f = here[0] == e ? here[1] : here[0];
+                if (used[f]) break;
+                e = f;
+                from = next;
+            }
+            lines.push_back(make_ring(g, line, false).release());
+        };
+        for (const auto& [p, es] : at)
+            if (es.size() != 2)
+                for (auto e : es)
+                    if (!used[e]) chain(e, p);
+        for (std::size_t e = 0; e < left.size(); ++e)  // closed loops
+            if (!used[e]) chain(e, left[e].first);
         auto multi = g.own(GEOSGeom_createCollection_r(g.handle(), GEOS_MULTILINESTRING, lines.data(), static_cast<unsigned>(lines.size())), "edges");
-        auto noded = g.unary_union(multi.get());
+        auto noded = g.own(GEOSNode_r(g.handle(), multi.get()), "noding");
         const GEOSGeometry* in[] = {noded.get()};
         auto polys = g.own(GEOSPolygonize_r(g.handle(), in, 1), "polygonize");
         const int n = GEOSGetNumGeometries_r(g.handle(), polys.get());
