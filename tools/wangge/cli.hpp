@@ -18,6 +18,7 @@ enum Exit : int {
     failure = 1,        ///< I/O, store or internal error
     usage = 2,          ///< bad command line
     input_rejected = 3, ///< input data failed checks; nothing was written
+    audit_failed = 4,   ///< `wangge audit` found a kind its --fail-on names
 };
 
 struct Globals {
@@ -62,6 +63,8 @@ void add_assign(CLI::App& app, Registry& reg);
 void add_locate(CLI::App& app, Registry& reg);
 void add_tiles(CLI::App& app, Registry& reg);
 void add_serve(CLI::App& app, Registry& reg);
+void add_report(CLI::App& app, Registry& reg);
+void add_audit(CLI::App& app, Registry& reg);
 
 /// The --delimiter option of a command reading CSV: 0 (guess) when empty, a tab for
 /// "\t" or "tab", else its one character (usage_error otherwise). In cmd_events.cpp.

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", globals.verbose, "Print every warning in full")->group(global);
     app.require_subcommand(1);
     const std::string exit_codes =
-        "Exit codes: 0 success, 1 error (file, store), 2 bad command line, 3 input rejected (nothing written).";
+        "Exit codes: 0 success, 1 error (file, store), 2 bad command line, 3 input rejected (nothing written), 4 "
+        "audit found a --fail-on kind.";
     app.footer(exit_codes + "\nSee docs/cli.md for every command.");
 
     cli::Action action;
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
     cli::add_tiles(app, reg);
     cli::add_export(app, reg);
     cli::add_serve(app, reg);
+    cli::add_report(app, reg);
+    cli::add_audit(app, reg);
 
     // Every subcommand's help points at the global options (listed once, in `wangge --help`).
     const std::string global_footer =

@@ -10,13 +10,16 @@
 // the report was built `with_names`; phone numbers never leave the store.
 #pragma once
 
+#include "wangge/progress.hpp"
 #include "wangge/validate.hpp"
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wangge {
@@ -115,7 +118,9 @@ struct Handler {
 };
 
 struct Assessment {
-    std::int64_t events = 0, closed = 0, open = 0, overdue = 0;
+    /// Events with a status on record (the others, from files without handling
+    /// columns, are counted in `no_status` and left out of every figure below).
+    std::int64_t events = 0, closed = 0, open = 0, overdue = 0, no_status = 0;
     /// Closed events by the level that closed them: grid; village or township
     /// ("小事不出网格，大事不出镇"); county or department (passed up).
     std::int64_t closed_in_grid = 0, closed_in_township = 0, passed_up = 0;
@@ -150,6 +155,11 @@ struct Report {
 
 Report build_report(Store& store, const ReportOptions& options);
 
+/// The code of the township or street named `name` (乡镇/街道, as stored); with
+/// `county` (a 6-digit code, or empty) among that county's only. usage_error when
+/// none has the name, or several do (naming them with their counties).
+std::string township_code_by_name(Store& store, const std::string& name, const std::string& county = "");
+
 /// The files of a report, each written whole to a temporary name and renamed.
 /// Every field of the Report, "schema": "wangge-report/1", shapes as GeoJSON geometries.
 void write_json(const Report& report, const std::filesystem::path& out);
@@ -163,5 +173,56 @@ void write_html(const Report& report, const std::filesystem::path& out);
 /// A4 pages drawn with cairo; io_error naming the package fonts-noto-cjk when
 /// fontconfig finds no font with Chinese characters.
 void write_pdf(const Report& report, const std::filesystem::path& out);
+
+/// The report files of one area in `dir` (created): report.html, report.pdf,
+/// report.json and tables/*.csv, the ones `formats` names ("html", "pdf", "json", "csv").
+void write_report_files(const Report& report, const std::filesystem::path& dir,
+                        const std::vector<std::string>& formats);
+
+/// The kinds an audit can fail on (`--fail-on`), and how many of each a report has:
+/// gaps, overlaps, outside, invalid, slivers, near_misses, multipart, holes (coverage
+/// findings), size (grids outside their band), staff (grids without a leader or a
+/// worker), uncovered (events in no grid), overdue (open events past the limit).
+const std::vector<std::string>& audit_kinds();
+std::map<std::string, std::int64_t> audit_counts(const Report& report);
+
+struct AuditOptions {
+    std::string scope;          ///< county, city or all
+    std::string code;           ///< 6-digit county or 4-digit city code (empty for all)
+    std::filesystem::path out;  ///< the audit folder
+    int threads = 0;            ///< 0: hardware concurrency
+    bool force = false;         ///< redo townships whose data did not change
+    std::vector<std::string> formats{"html", "pdf", "json", "csv"};
+    ReportOptions report;       ///< level and code are set per township
+    std::vector<std::string> fail_on;  ///< kinds of audit_kinds()
+};
+
+struct AuditRow {
+    std::string code, name, county_code, county_name;
+    bool reused = false;        ///< data unchanged since the last audit: files kept
+    std::string dir;            ///< relative to the audit folder
+    Summary summary;
+    std::map<std::string, std::int64_t> counts;  ///< audit_counts
+    std::int64_t events = 0;
+    double share_in_grid = 0;
+    std::string error;          ///< a township whose report failed (the audit goes on)
+};
+
+struct AuditResult {
+    std::vector<AuditRow> rows;  ///< one per township, by code
+    /// The levels above the townships: the counties of the scope as one coverage
+    /// (neighbours), and the townships of each county against it.
+    std::vector<validate::Finding> upper;
+    std::map<std::string, std::int64_t> totals;  ///< audit_counts summed, upper levels included
+    std::vector<std::string> failed;             ///< --fail-on kinds found
+    int written = 0, reused = 0, errors = 0;
+    double seconds = 0;
+};
+
+/// Report every township of the scope in parallel (each thread its own read-only
+/// connection to the store at `store_path`), then write summary.csv,
+/// coverage.csv (the upper levels' findings) and index.html into the audit folder.
+AuditResult run_audit(const std::filesystem::path& store_path, const AuditOptions& options,
+                      const ProgressFn& progress = {});
 
 } // namespace wangge::report

@@ -7,6 +7,16 @@
 
 namespace wangge::repo {
 
+std::string events_stamp(Store& store, const std::string& prefix) {
+    Statement st = sql::prepare(store,
+                                "SELECT count(*), coalesce(max(id), 0), coalesce(max(import_id), 0), "
+                                "coalesce(max(assigned_at), '') FROM events "
+                                "WHERE substr(grid_code, 1, length(?1)) = ?1 OR substr(nearest_grid, 1, length(?1)) = ?1");
+    st.bind(1, prefix);
+    st.step();
+    return st.text(0) + "/" + st.text(1) + "/" + st.text(2) + "/" + st.text(3);
+}
+
 std::int64_t count_events(Store& store) {
     return sql::query_int(store, "SELECT count(*) FROM events");
 }

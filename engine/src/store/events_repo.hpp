@@ -28,6 +28,10 @@ namespace wangge::repo {
 
 // ------------------------------------------------------------------ counts
 
+/// A text that changes whenever an event whose grid or (in no grid) nearest grid
+/// starts with `prefix` is imported, re-imported or placed again (for reports that
+/// are redone only on change).
+std::string events_stamp(Store& store, const std::string& prefix);
 /// Events stored.
 std::int64_t count_events(Store& store);
 /// Events stored as uncovered (in no grid).

@@ -91,6 +91,42 @@ std::vector<LineageEntry> lineage_of(Store& store, const std::string& code) {
     return out;
 }
 
+std::vector<LineageEntry> lineage_since(Store& store, const std::string& prefix, std::string_view since) {
+    Statement st = sql::prepare(
+        store,
+        "SELECT r.started_at, coalesce(l.old_code, ''), coalesce(l.new_code, ''), l.kind FROM grid_lineage l "
+        "JOIN partition_runs r ON r.id = l.run_id WHERE r.started_at >= ?2 AND "
+        "(substr(l.old_code, 1, length(?1)) = ?1 OR substr(l.new_code, 1, length(?1)) = ?1) "
+        "ORDER BY l.run_id, l.rowid");
+    st.bind(1, prefix).bind(2, since);
+    std::vector<LineageEntry> out;
+    while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.text(3)});
+    return out;
+}
+
+std::vector<LineageEntry> new_grids_since(Store& store, const std::string& prefix, std::string_view since) {
+    Statement st = sql::prepare(store,
+                                "SELECT valid_from, code FROM grids WHERE lineage = 'new' AND valid_from >= ?2 AND "
+                                "substr(code, 1, length(?1)) = ?1 ORDER BY valid_from, code");
+    st.bind(1, prefix).bind(2, since);
+    std::vector<LineageEntry> out;
+    while (st.step()) out.push_back({st.text(0), "", st.text(1), "new"});
+    return out;
+}
+
+std::string grids_stamp(Store& store, const std::string& prefix) {
+    Statement st = sql::prepare(store,
+                                "SELECT count(*), count(valid_to), coalesce(max(id), 0) FROM grids "
+                                "WHERE substr(code, 1, length(?1)) = ?1");
+    st.bind(1, prefix);
+    st.step();
+    return st.text(0) + "/" + st.text(1) + "/" + st.text(2);
+}
+
+std::optional<std::string> latest_partition_settings(Store& store) {
+    return sql::query_text(store, "SELECT settings FROM partition_runs ORDER BY id DESC LIMIT 1");
+}
+
 VillageGrids village_grids(Store& store, const std::string& village_code) {
     VillageGrids out;
     Statement old = sql::prepare(

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,19 @@ struct LineageEntry {
 };
 /// Lineage rows that name `code` as old or new, in run order, then as written.
 std::vector<LineageEntry> lineage_of(Store& store, const std::string& code);
+/// Lineage rows of the runs started at or after `since` (empty: all) whose old or new
+/// code starts with `prefix`, in run order, then as written.
+std::vector<LineageEntry> lineage_since(Store& store, const std::string& prefix, std::string_view since);
+/// Grid versions with lineage 'new' (a code given for the first time, from no old
+/// grid: runs record no lineage row for them) made at or after `since`, as lineage
+/// entries (run_started_at = valid_from, new_code = the code, kind "new").
+std::vector<LineageEntry> new_grids_since(Store& store, const std::string& prefix, std::string_view since);
+/// A text that changes whenever a grid version whose code starts with `prefix` is
+/// written or closed (for reports that are redone only on change).
+std::string grids_stamp(Store& store, const std::string& prefix);
+/// The settings text of the newest partition run ("urban=300-500 rural=100-300 ..."),
+/// nullopt when nothing was partitioned.
+std::optional<std::string> latest_partition_settings(Store& store);
 
 /// A current grid version of a village, as a partition run compares with it.
 struct CurrentGrid {

@@ -36,6 +36,15 @@ void for_each_jurisdiction(Store& store, const JurisdictionFilter& filter,
     }
 }
 
+std::string jurisdictions_stamp(Store& store, const std::string& prefix) {
+    Statement st = sql::prepare(store,
+                                "SELECT count(*), coalesce(max(imported_at), ''), coalesce(max(id), 0) FROM jurisdictions "
+                                "WHERE substr(code, 1, length(?1)) = ?1");
+    st.bind(1, prefix);
+    st.step();
+    return st.text(0) + "/" + st.text(1) + "/" + st.text(2);
+}
+
 std::map<std::string, std::string> jurisdiction_names(Store& store, const std::vector<std::string>& codes) {
     return sql::text_by_key(store, "SELECT name FROM jurisdictions WHERE code = ?", codes);
 }

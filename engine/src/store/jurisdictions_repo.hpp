@@ -55,6 +55,10 @@ std::optional<JurisdictionRow> jurisdiction_origin(Store& store, std::string_vie
 /// The geometry of the stored jurisdiction `code` as WKB, if stored.
 std::optional<std::vector<unsigned char>> jurisdiction_wkb(Store& store, std::string_view code);
 
+/// A text that changes whenever a jurisdiction whose code starts with `prefix` is
+/// imported, replaced or removed (for reports that are redone only on change).
+std::string jurisdictions_stamp(Store& store, const std::string& prefix);
+
 /// The number of jurisdictions of `level`.
 std::int64_t count_jurisdictions(Store& store, std::string_view level);
 

@@ -22,6 +22,15 @@ std::vector<StaffRow> read_rows(Statement& st) {
 
 }  // namespace
 
+std::string staff_stamp(Store& store, const std::string& prefix) {
+    Statement st = sql::prepare(store,
+                                "SELECT count(*), count(valid_to), coalesce(max(id), 0) FROM staff "
+                                "WHERE substr(grid_code, 1, length(?1)) = ?1");
+    st.bind(1, prefix);
+    st.step();
+    return st.text(0) + "/" + st.text(1) + "/" + st.text(2);
+}
+
 std::int64_t count_current_staff(Store& store) {
     return sql::query_int(store, "SELECT count(*) FROM staff WHERE valid_to IS NULL");
 }

@@ -25,6 +25,9 @@ struct StaffRow {
     std::string grid_code, role, name, staff_id, phone, employment, valid_from, valid_to;
 };
 
+/// A text that changes whenever staff of grids whose code starts with `prefix` is
+/// imported or replaced (for reports that are redone only on change).
+std::string staff_stamp(Store& store, const std::string& prefix);
 /// Current staff rows.
 std::int64_t count_current_staff(Store& store);
 /// The current staff of grids whose code starts with `prefix` (empty: all), ordered
