@@ -179,12 +179,14 @@ TEST_CASE("staff: GDAL tables without geometry (ODS, GeoPackage attribute table,
     struct Case {
         const char* file;
         const char* driver;
+        const char* options;
     };
-    for (const auto& c : {Case{"staff.ods", "ODS"}, Case{"staff.gpkg", "GPKG"}, Case{"staff.dbf", "ESRI Shapefile"}}) {
+    for (const auto& c : {Case{"staff.ods", "ODS", ""}, Case{"staff.gpkg", "GPKG", ""},
+                          Case{"staff.dbf", "ESRI Shapefile", "-lco ENCODING=UTF-8"}}) {
         DYNAMIC_SECTION(c.driver) {
             const auto out = fx.dir / c.file;
-            const auto conv = run_shell(fmt::format("ogr2ogr -f '{}' '{}' '{}' -nln staff -oo AUTODETECT_TYPE=NO",
-                                                    c.driver, out.string(), csv.string()));
+            const auto conv = run_shell(fmt::format("ogr2ogr -f '{}' '{}' '{}' -nln staff -oo AUTODETECT_TYPE=NO {}",
+                                                    c.driver, out.string(), csv.string(), c.options));
             INFO(conv.err);
             REQUIRE(conv.exit_code == 0);
             Store s(fx.db);

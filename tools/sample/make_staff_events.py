@@ -105,8 +105,13 @@ def good_event(row, types):
         lon, lat = float(row["lon"]), float(row["lat"])
     except ValueError:
         return False
-    return (row["id"] != "" and row["type"] in types and TIME.match(row["time"] or "") is not None
-            and -180 <= lon <= 180 and -90 <= lat <= 90)
+    if not (row["id"] != "" and row["type"] in types and TIME.match(row["time"] or "") is not None
+            and -180 <= lon <= 180 and -90 <= lat <= 90):
+        return False
+    try:  # an impossible date (2023-02-30) is one of the sample's bad rows
+        return dt.datetime.fromisoformat(row["time"]).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def make_events(wangge, db, types, workers, rng):
@@ -132,6 +137,8 @@ def make_events(wangge, db, types, workers, rng):
         closed_at = level = ""
         department = ""
         handler = rng.choice(workers[grid]) if grid in workers and rng.random() < 0.9 else ""
+        if status == "已上报":
+            handler = ""  # not yet given to anyone
         platform = r["type"][:2]
         if status == "已办结":
             hours = rng.choice([2, 5, 12, 24, 48, 96, 240, 480]) * (0.5 + rng.random())

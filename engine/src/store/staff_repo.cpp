@@ -36,10 +36,17 @@ std::int64_t count_current_staff(Store& store) {
 }
 
 std::vector<StaffRow> current_staff(Store& store, const std::string& prefix) {
-    Statement st = sql::prepare(store, std::string(columns) +
-                                           "WHERE valid_to IS NULL AND substr(grid_code, 1, length(?1)) = ?1 "
-                                           "ORDER BY grid_code, " + role_order + ", staff_id");
+    // the codes that start with the prefix are those in [prefix, prefix with its last
+    // byte raised): a range the index staff_grid reads directly (an import asks once
+    // per grid, so a scan of the table each time would grow with its square)
+    std::string upper = prefix;
+    while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+    if (!upper.empty()) upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+    const std::string range = upper.empty() ? "grid_code >= ?1" : "grid_code >= ?1 AND grid_code < ?2";
+    Statement st = sql::prepare(store, std::string(columns) + "WHERE " + range +
+                                           " AND valid_to IS NULL ORDER BY grid_code, " + role_order + ", staff_id");
     st.bind(1, prefix);
+    if (!upper.empty()) st.bind(2, upper);
     return read_rows(st);
 }
 
