@@ -4,7 +4,8 @@
 # county, township and village outlines with all their checks, imports household
 # points and barrier lines, partitions all 1,301 villages into grids with unified
 # codes, imports field events (GCJ-02) and assigns each to its grid, builds the
-# vector tile pyramid, and summarises.
+# vector tile pyramid, imports the grids' staff and the events' handling, writes
+# the report of one street and the audit of the city, and summarises.
 # Usage: scripts/sample-job.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,13 +51,31 @@ step "which grid holds a point reported in GCJ-02" "$wangge" --db "$db" locate 1
 step "batch audit: code every event of a file by its grid, CSV to CSV, nothing stored" \
   "$wangge" --db "$db" assign --in "$root/shapefiles/huzhou_events_gcj02.csv" --out "$out/events_coded.csv" \
   --crs gcj02 --nearest --overwrite
+step "import the grids' staff (synthetic register: 网格长, 网格员, 网格指导员; names and phones stay in the store)" \
+  "$wangge" --db "$db" import staff "$root/shapefiles/staff_sample.csv"
+step "one grid with its staff roles (names only with --with-names, phones never)" \
+  "$wangge" --db "$db" grids show 330502001005001
+step "import the events again with their handling (status, closing time and level, department, handler)" \
+  "$wangge" --db "$db" events import "$root/shapefiles/events_handling_sample.csv" --crs gcj02 \
+  --rejects "$out/events_handling_rejects.csv"
+step "the report of one street (八里店镇): coverage, size, staffing, events, assessment, changes; HTML with a map, A4 PDF, JSON, CSV" \
+  "$wangge" --db "$db" report --street 八里店镇 --out "$out/report_bailidian" --overwrite
+# exit code 4: the audit found a kind --fail-on names (the sample's county outlines of
+# 长兴县 and 安吉县 overlap by 1.5 ha: a real defect, listed in coverage.csv)
+audit_rc=0
+step "audit every township of 湖州市 in parallel (exit code 4 when a gap or an overlap is found)" \
+  "$wangge" --db "$db" audit --city 3305 --out "$out/audit_3305" --fail-on gaps,overlaps || audit_rc=$?
+[ "$audit_rc" -eq 0 ] || [ "$audit_rc" -eq 4 ] || exit "$audit_rc"
+echo "(audit exit code $audit_rc: 4 means something --fail-on names was found, as a scheduled job would alert on)"
 step "vector tiles z0-16 of counties, townships, villages, grids, their label points and events (PMTiles, gap-free, valid polygons, every point in one tile)" \
   "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles" --overwrite
 step "what the store holds now" "$wangge" --db "$db" info
 printf '\nDone. The store is %s (open it in QGIS, or: ogrinfo %s);\n' "$db" "$db"
 printf 'grids are in %s, the per-village report in %s,\n' "$out/huzhou_grids.gpkg" "$out/partition_report.csv"
 printf 'rejected event rows in %s, the coded events in %s,\n' "$out/events_rejects.csv" "$out/events_coded.csv"
-printf 'the map tiles in %s.\n' "$out/huzhou.pmtiles"
+printf 'the map tiles in %s,\n' "$out/huzhou.pmtiles"
+printf 'the report of 八里店镇 in %s (report.html, report.pdf, report.json, tables/),\n' "$out/report_bailidian"
+printf 'the audit of 湖州市 in %s (index.html links every township'"'"'s report; summary.csv).\n' "$out/audit_3305"
 printf '\nOpen the map (grids, boundaries, labels, events; search, click a grid, locate):\n'
 printf '  %s --db %s serve %s\n' "$wangge" "$db" "$out/huzhou.pmtiles"
 printf 'then http://127.0.0.1:8080/ in a browser (everything is served by wangge; no internet needed).\n'

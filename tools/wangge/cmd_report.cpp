@@ -48,7 +48,8 @@ struct CommonReportOptions {
     double sliver_width = 1.0, sliver_area = 10.0, near_miss = 0.5;
 };
 
-void add_common(CLI::App* cmd, CommonReportOptions& o) {
+void add_common(CLI::App* cmd, CommonReportOptions& o, const std::string& formats) {
+    o.formats = formats;
     const std::string g = "Report";
     cmd->add_option("--from", o.from, "Events reported from this date or time (YYYY-MM-DD or ISO 8601; China time "
                                       "unless it has a zone)")->group(g);
@@ -123,7 +124,7 @@ void add_report(CLI::App& app, Registry& reg) {
     cmd->add_option("--out", o->out, "Folder for report.html, report.pdf, report.json and tables/*.csv")
         ->capture_default_str();
     add_overwrite_flag(cmd, o->overwrite);
-    add_common(cmd, o->common);
+    add_common(cmd, o->common, "html,pdf,json,csv");
     cmd->footer("Exit codes: 0 written, 1 error, 2 bad command line, 3 the area is not in the store.");
     cmd->callback([&reg, o] {
         *reg.action = [&reg, o] {
@@ -198,7 +199,7 @@ void add_audit(CLI::App& app, Registry& reg) {
     cmd->add_flag("--force", o->force, "Redo townships whose data did not change since the last audit in --out");
     cmd->add_option("--fail-on", o->fail_on,
                     "Exit 4 when any of these is found: " + fmt::format("{}", fmt::join(report::audit_kinds(), ",")));
-    add_common(cmd, o->common);
+    add_common(cmd, o->common, "html,json,csv");
     cmd->footer("Exit codes: 0 audited (nothing of --fail-on found), 1 error (a township's report failed, or the "
                 "store), 2 bad command line, 3 no township in the scope, 4 a --fail-on kind was found.");
     cmd->callback([&reg, o] {
