@@ -15,6 +15,13 @@ def scale(lat):
     m = 111319.49079327357
     return m * m * math.cos(math.radians(lat))
 
+def polygonal(g):
+    # MakeValid can return a collection with lines and points beside the polygons
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    polys = [p for p in getattr(g, "geoms", []) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return unary_union(polys)
+
 def run(path):
     with open(path, encoding="utf-8") as f:
         feats = json.load(f)["features"]
@@ -22,7 +29,7 @@ def run(path):
     for ft in feats:
         g = shape(ft["geometry"])
         if not g.is_valid:
-            g = make_valid(g)
+            g = polygonal(make_valid(g))
         geoms.append(g)
     lat = sum(g.centroid.y for g in geoms) / len(geoms)
     k = scale(lat)
@@ -45,7 +52,7 @@ def run(path):
                 overlap += a
                 pairs += 1
     u = unary_union(geoms)
-    parts = getattr(u, "geoms", [u])
+    parts = [p for p in getattr(u, "geoms", [u]) if p.geom_type == "Polygon"]
     gap = sum(Polygon(r).area for p in parts for r in p.interiors)
     return overlap * k, pairs, gap * k
 
