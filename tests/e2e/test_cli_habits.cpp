@@ -167,7 +167,7 @@ TEST_CASE("cli: global options are accepted after every subcommand and sub-subco
     CHECK_FALSE(fs::exists(missing));  // no command created the store it was pointed at
 }
 
-TEST_CASE("cli: global options after the subcommand take effect", "[e2e][cli]") {
+TEST_CASE("cli: global options after the subcommand take effect", "[e2e][cli][slow]") {
     TempDir dir("cli-globals-effect");
     const auto& db = partitioned_sample_store();
     const auto before = run_wangge({"--db", db, "grids", "list", "--village", "330502001005"});
@@ -225,7 +225,7 @@ TEST_CASE("cli: help lists the global options once, and each subcommand's help p
     CHECK_THAT(build.out, Catch::Contains("--overwrite"));
 }
 
-TEST_CASE("cli: an existing output is refused unless --overwrite (tiles build, export)", "[e2e][cli]") {
+TEST_CASE("cli: an existing output is refused unless --overwrite (tiles build, export)", "[e2e][cli][slow]") {
     TempDir dir("cli-overwrite");
     const auto& db = partitioned_sample_store();
     const std::string junk = "not an archive\n";
@@ -328,7 +328,7 @@ TEST_CASE("cli: SIGTERM or SIGINT during tiles build leaves no temporary file an
     }
 }
 
-TEST_CASE("cli: the next tiles build removes the temporaries a killed one left behind", "[e2e][cli][signals]") {
+TEST_CASE("cli: the next tiles build removes the temporaries a killed one left behind", "[e2e][cli][signals][slow]") {
     TempDir dir("cli-stale");
     const auto& db = partitioned_sample_store();
     for (const char* name : {"t.pmtiles", "t.mbtiles"}) {

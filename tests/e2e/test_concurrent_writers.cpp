@@ -40,7 +40,7 @@ std::string cli(const std::vector<std::string>& args) {
 } // namespace
 
 TEST_CASE("concurrent writers: two partitions of one township, one paused after reading its inputs",
-          "[e2e][concurrency]") {
+          "[e2e][concurrency][slow]") {
     TempDir dir("race-partition");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);

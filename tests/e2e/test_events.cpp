@@ -34,7 +34,7 @@ std::string copy_store(const TempDir& dir) {
 
 } // namespace
 
-TEST_CASE("events: the fast path agrees with GEOS point-in-polygon on 100,000 points", "[e2e][events][index]") {
+TEST_CASE("events: the fast path agrees with GEOS point-in-polygon on 100,000 points", "[e2e][events][index][slow]") {
     Store store(partitioned_sample_store(), Store::Mode::must_exist);
     std::vector<CoverageIndex::Polygon> polys;
     {
@@ -190,7 +190,7 @@ TEST_CASE("events: a shared vertex or edge belongs to exactly one grid, by the d
 }
 
 TEST_CASE("events: import the sample file: bad rows rejected by line and reason, every event accounted for",
-          "[e2e][events]") {
+          "[e2e][events][slow]") {
     TempDir dir("events-import");
     const std::string db = copy_store(dir);
     const auto rejects = dir / "rejects.csv";
@@ -303,7 +303,7 @@ TEST_CASE("events: clear errors for bad input", "[e2e][events]") {
     CHECK(sql::query_int(s, "SELECT count(*) FROM events") == 0);
 }
 
-TEST_CASE("events: import from a GeoJSON point source (GCJ-02), every feature accounted for", "[e2e][events]") {
+TEST_CASE("events: import from a GeoJSON point source (GCJ-02), every feature accounted for", "[e2e][events][slow]") {
     TempDir dir("events-geojson");
     const std::string db = copy_store(dir);
     const auto geojson = dir / "events.geojson";

@@ -105,7 +105,7 @@ TEST_CASE("events defects: an unterminated quote rejects its own row only, in im
     CHECK(lines_of(read_file(out)).size() == 5);  // header, 3 rows, one of them on two lines
 }
 
-TEST_CASE("events defects: every documented coordinate column name, in import and assign", "[e2e][events][csv]") {
+TEST_CASE("events defects: every documented coordinate column name, in import and assign", "[e2e][events][csv][slow]") {
     TempDir dir("events-columns");
     const std::string db = store_copy(dir);
     const std::vector<std::pair<std::string, std::string>> names{
@@ -194,7 +194,7 @@ TEST_CASE("events defects: assign pads short rows and gives every row a status",
 }
 
 TEST_CASE("events defects: an import overlapping a partition keeps no event on a retired grid",
-          "[e2e][events][concurrency]") {
+          "[e2e][events][concurrency][slow]") {
     TempDir dir("events-race");
     const std::string db = store_copy(dir);
     const auto q = [](const std::string& s) { return "'" + s + "'"; };

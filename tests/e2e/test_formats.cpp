@@ -251,7 +251,7 @@ TEST_CASE("codes: load the shipped table, show a village's full chain", "[e2e][c
     CHECK_THAT(missing.err, Catch::Contains("provinces.csv: missing"));
 }
 
-TEST_CASE("codes: the real national table (tests/data/real) loads all 665,276 codes", "[e2e][codes]") {
+TEST_CASE("codes: the real national table (tests/data/real) loads all 665,276 codes", "[e2e][codes][slow]") {
     TempDir tmp("codes-national");
     const auto dir = real_data("china-division", tmp.path());
     const std::string db = (tmp / "s.sqlite").string();

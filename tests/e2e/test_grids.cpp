@@ -73,7 +73,7 @@ TEST_CASE("grids: the whole sample partitions into grids that cover every villag
     CHECK(read_file(dir / "report.csv").find("village,grids,households,target") == 0);
 }
 
-TEST_CASE("grids: same input, same grids, byte for byte, with 1 or 2 threads", "[e2e][grids]") {
+TEST_CASE("grids: same input, same grids, byte for byte, with 1 or 2 threads", "[e2e][grids][slow]") {
     TempDir dir("grids-determinism");
     const std::string a = (dir / "a.sqlite").string(), b = (dir / "b.sqlite").string();
     prepare_store(a);
@@ -88,7 +88,7 @@ TEST_CASE("grids: same input, same grids, byte for byte, with 1 or 2 threads", "
     CHECK(grids_digest(a) == grids_digest(b));
 }
 
-TEST_CASE("grids: a small change keeps most codes, and no code is ever given out twice", "[e2e][grids]") {
+TEST_CASE("grids: a small change keeps most codes, and no code is ever given out twice", "[e2e][grids][slow]") {
     TempDir dir("grids-stable");
     const std::string db = (dir / "s.sqlite").string();
     prepare_store(db);

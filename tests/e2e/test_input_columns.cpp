@@ -42,7 +42,7 @@ RunResult assign_file(const std::string& db, const fs::path& in, const fs::path&
 }  // namespace
 
 TEST_CASE("input columns: every accepted coordinate name, any case, in events import and assign",
-          "[e2e][events][csv][columns]") {
+          "[e2e][events][csv][columns][slow]") {
     TempDir dir("input-columns-names");
     const std::string db = sample_store_copy(dir);
     // each longitude name and each latitude name at least once, lower, upper and mixed case
@@ -72,7 +72,7 @@ TEST_CASE("input columns: every accepted coordinate name, any case, in events im
 }
 
 TEST_CASE("input columns: an explicit --x-field/--y-field wins over a column the guess would take",
-          "[e2e][events][csv][columns]") {
+          "[e2e][events][csv][columns][slow]") {
     TempDir dir("input-columns-explicit");
     const std::string db = sample_store_copy(dir);
     const auto f = dir / "explicit.csv";
@@ -114,7 +114,7 @@ TEST_CASE("input columns: an explicit --x-field/--y-field wins over a column the
 }
 
 TEST_CASE("input columns: a CSV with no coordinate column names what was looked for and its columns",
-          "[e2e][events][csv][columns]") {
+          "[e2e][events][csv][columns][slow]") {
     TempDir dir("input-columns-none");
     const std::string db = sample_store_copy(dir);
     const auto f = dir / "none.csv";

@@ -160,7 +160,7 @@ TEST_CASE("partition policy: options out of their range are usage errors that na
     }
 }
 
-TEST_CASE("partition policy: the run prints the policy it used, with units", "[e2e][partition-policy]") {
+TEST_CASE("partition policy: the run prints the policy it used, with units", "[e2e][partition-policy][slow]") {
     TempDir dir("policy-print");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);

@@ -146,7 +146,7 @@ double area_of(const wangge::report::Report& r, wangge::validate::Kind k, const 
 
 }  // namespace
 
-TEST_CASE("report: defects planted in the sample are found with their codes and places", "[report][e2e]") {
+TEST_CASE("report: defects planted in the sample are found with their codes and places", "[report][e2e][slow]") {
     TempDir dir("report-planted");
     const fs::path db = dir / "s.sqlite";
     fs::copy_file(partitioned_sample_store(), db);
@@ -312,7 +312,7 @@ TEST_CASE("report: defects planted in the sample are found with their codes and 
     CHECK(r.exit_code == 2);
 }
 
-TEST_CASE("audit: every township of a county, summary, fail-on exit code, unchanged townships kept", "[report][e2e]") {
+TEST_CASE("audit: every township of a county, summary, fail-on exit code, unchanged townships kept", "[report][e2e][slow]") {
     TempDir dir("audit");
     const fs::path db = dir / "s.sqlite";
     fs::copy_file(partitioned_sample_store(), db);

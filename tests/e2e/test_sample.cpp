@@ -91,7 +91,7 @@ TEST_CASE("sample: GeoPackage and GeoJSON imports give the same jurisdictions", 
     }
 }
 
-TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample]") {
+TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample][slow]") {
     TempDir dir("sample-job");
     const auto bin_dir = fs::path(WANGGE_BIN).parent_path().parent_path();
     const auto r = run_shell("bash '" + (source_dir() / "scripts" / "sample-job.sh").string() + "' '" +

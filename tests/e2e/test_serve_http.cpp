@@ -259,7 +259,7 @@ std::string tile_path(const tiles::TileCoord& c, const char* ext = ".mvt") {
 
 }  // namespace
 
-TEST_CASE("serve http: tiles with their headers, gzip negotiated, 304, HEAD, statuses, TileJSON", "[e2e][serve]") {
+TEST_CASE("serve http: tiles with their headers, gzip negotiated, 304, HEAD, statuses, TileJSON", "[e2e][serve][slow]") {
     TempDir dir("serve-http-tiles");
     const auto& archive = sample_archive();
     Server s({archive.string()}, dir.path());
@@ -424,7 +424,7 @@ TEST_CASE("serve http: /archives with Range; never a file outside what is served
     CHECK(s.terminate() == 0);
 }
 
-TEST_CASE("serve http: limits: header size, request body, a slow client", "[e2e][serve]") {
+TEST_CASE("serve http: limits: header size, request body, a slow client", "[e2e][serve][slow]") {
     TempDir dir("serve-http-limits");
     Server s({sample_archive().string(), "--idle-timeout-s", "1"}, dir.path());
 
@@ -495,7 +495,7 @@ TEST_CASE("serve http: SIGTERM with a keep-alive connection open: exit 0", "[e2e
     CHECK(s.log().find("shutting down") != std::string::npos);
 }
 
-TEST_CASE("serve http: command line errors", "[e2e][serve]") {
+TEST_CASE("serve http: command line errors", "[e2e][serve][slow]") {
     TempDir dir("serve-http-cli");
     const auto a = dir / "a";
     fs::create_directories(a);

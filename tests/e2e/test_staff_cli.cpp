@@ -13,7 +13,7 @@ using namespace wangge;
 using namespace wangge::test;
 
 TEST_CASE("staff e2e: import staff, grids show lists roles and ids, names only on request, never the phone",
-          "[e2e][staff]") {
+          "[e2e][staff][slow]") {
     TempDir dir("staff-e2e");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);

@@ -94,7 +94,7 @@ TEST_CASE("store inputs: a feature past the vertex limit is rejected with its co
     CHECK(raised.exit_code == 0);
 }
 
-TEST_CASE("store inputs: exporting grids to a Shapefile gives no GDAL warnings", "[e2e][store-inputs]") {
+TEST_CASE("store inputs: exporting grids to a Shapefile gives no GDAL warnings", "[e2e][store-inputs][slow]") {
     TempDir dir("si-export");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);

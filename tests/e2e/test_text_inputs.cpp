@@ -66,7 +66,7 @@ bool printable(const std::string& s) {
 }  // namespace
 
 TEST_CASE("text inputs: a 10 MB header line refuses the file with line 1 and the limit, memory bounded",
-          "[e2e][text-inputs]") {
+          "[e2e][text-inputs][slow]") {
     TempDir dir("text-header");
     const auto db = copy_sample(dir);
     const auto small = dir / "small.csv", big = dir / "big.csv";
@@ -92,7 +92,7 @@ TEST_CASE("text inputs: a 10 MB header line refuses the file with line 1 and the
 }
 
 TEST_CASE("text inputs: a 10 MB line and a field past 64 KiB reject their rows with their lines, memory bounded",
-          "[e2e][text-inputs]") {
+          "[e2e][text-inputs][slow]") {
     TempDir dir("text-field");
     const auto db = copy_sample(dir);
     const auto small = dir / "small.csv", big = dir / "big.csv";
@@ -166,7 +166,7 @@ TEST_CASE("text inputs: binary garbage is never echoed raw; what is shown is quo
 }
 
 TEST_CASE("text inputs: CSV coordinates that are not finite or outside lon/lat are rejected in short form",
-          "[e2e][text-inputs]") {
+          "[e2e][text-inputs][slow]") {
     TempDir dir("text-coords");
     const auto db = copy_sample(dir);
     const auto f = dir / "c.csv";

@@ -57,7 +57,7 @@ geos::Geometry polygon_of(const tiles::Feature& f) {
 } // namespace
 
 TEST_CASE("tiles: neighbouring grids and villages share edges exactly in every tile, at every zoom",
-          "[e2e][tiles]") {
+          "[e2e][tiles][slow]") {
     TempDir dir("tiles-gap");
     const auto out = dir / "wuxing.pmtiles";
     const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(), "--county", "330502",
@@ -140,7 +140,7 @@ TEST_CASE("tiles: neighbouring grids and villages share edges exactly in every t
 }
 
 TEST_CASE("tiles: a tile over the size limit is simplified further, its features kept and reported",
-          "[e2e][tiles]") {
+          "[e2e][tiles][slow]") {
     TempDir dir("tiles-limit");
     const auto a = dir / "a.pmtiles", b = dir / "b.pmtiles";
     REQUIRE(build_z10(a, "grids").exit_code == 0);
@@ -161,7 +161,7 @@ TEST_CASE("tiles: a tile over the size limit is simplified further, its features
 }
 
 TEST_CASE("tiles: a tile that simplifying cannot bring under the limit shows each village's grids as one polygon",
-          "[e2e][tiles]") {
+          "[e2e][tiles][slow]") {
     TempDir dir("tiles-merge");
     const auto a = dir / "a.pmtiles", b = dir / "b.pmtiles";
     REQUIRE(build_z10(a, "grids").exit_code == 0);
@@ -210,7 +210,7 @@ TEST_CASE("tiles: a tile that simplifying cannot bring under the limit shows eac
 }
 
 TEST_CASE("tiles: PMTiles read back by the pmtiles npm package, MBTiles by GDAL, tiles by @mapbox/vector-tile",
-          "[e2e][tiles][npm]") {
+          "[e2e][tiles][npm][slow]") {
     const auto js = source_dir() / "tiles" / "js";
     if (!require_or_skip(fs::exists(js / "node_modules" / "pmtiles"),
                          "tiles/js/node_modules (run tiles/js/setup.sh for the npm validators)"))
@@ -244,7 +244,7 @@ TEST_CASE("tiles: PMTiles read back by the pmtiles npm package, MBTiles by GDAL,
 }
 
 TEST_CASE("tiles: update after a re-partition regenerates only the tiles over it and equals a full rebuild",
-          "[e2e][tiles]") {
+          "[e2e][tiles][slow]") {
     TempDir dir("tiles-update");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);
@@ -299,7 +299,7 @@ TEST_CASE("tiles: update after a re-partition regenerates only the tiles over it
     }
 }
 
-TEST_CASE("tiles: from files, without a store: grids from any GDAL file, events from a CSV", "[e2e][tiles]") {
+TEST_CASE("tiles: from files, without a store: grids from any GDAL file, events from a CSV", "[e2e][tiles][slow]") {
     TempDir dir("tiles-files");
     const auto gpkg = dir / "grids.gpkg", out = dir / "f.mbtiles";
     REQUIRE(run_wangge({"--db", partitioned_sample_store(), "export", "grids", "--prefix", "330502", "--out", gpkg.string()}).exit_code == 0);

@@ -108,7 +108,7 @@ std::string difference(const std::multiset<std::string>& want, const std::multis
 }  // namespace
 
 TEST_CASE("tiles: every grid label and event is in exactly one tile at each zoom, edges included",
-          "[e2e][tiles][tiles-defects]") {
+          "[e2e][tiles][tiles-defects][slow]") {
     TempDir dir("tiles-edges");
     const auto out = dir / "points.pmtiles";
     const auto r = build_sample(out, {"--layers", "grid_labels,events"});
@@ -168,7 +168,7 @@ Bounds bounds_of(const fs::path& pmtiles) {
 }  // namespace
 
 TEST_CASE("tiles: archive bounds cover what was written, events outside the jurisdictions included",
-          "[e2e][tiles][tiles-defects]") {
+          "[e2e][tiles][tiles-defects][slow]") {
     TempDir dir("tiles-bounds");
     Store store(partitioned_sample_store(), Store::Mode::must_exist);
     // an uncovered event outside every jurisdiction (its tile: 14/13676/6699)
@@ -196,7 +196,7 @@ TEST_CASE("tiles: archive bounds cover what was written, events outside the juri
 }
 
 TEST_CASE("tiles: --bbox outside the jurisdictions gives the bounds of what is in it, or 'nothing to tile'",
-          "[e2e][tiles][tiles-defects]") {
+          "[e2e][tiles][tiles-defects][slow]") {
     TempDir dir("tiles-bbox");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);
@@ -225,7 +225,7 @@ TEST_CASE("tiles: --bbox outside the jurisdictions gives the bounds of what is i
 }
 
 TEST_CASE("tiles: villages, townships and counties have one label point each per zoom, inside the feature",
-          "[e2e][tiles][tiles-defects]") {
+          "[e2e][tiles][tiles-defects][slow]") {
     TempDir dir("tiles-labels");
     const auto out = dir / "labels.pmtiles";
     const auto r = build_sample(out, {"--layers", "county_labels,township_labels,village_labels"});
@@ -347,7 +347,7 @@ tiles::TileCoord corrupt_mbtiles_tile(const fs::path& archive) {
 }  // namespace
 
 TEST_CASE("tiles: update refuses an archive with a corrupt tile it would keep, and leaves it as it was",
-          "[e2e][tiles][tiles-defects]") {
+          "[e2e][tiles][tiles-defects][slow]") {
     TempDir dir("tiles-update-corrupt");
     const auto db = partitioned_sample_store();
     // stored times have one-second resolution: let the build come after the store's last change

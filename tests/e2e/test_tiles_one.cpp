@@ -57,7 +57,7 @@ std::map<tiles::TileCoord, std::string> tiles_of(const fs::path& archive) {
 
 }  // namespace
 
-TEST_CASE("tiles: one tile made on its own equals that tile of a full build, every tile", "[e2e][tiles]") {
+TEST_CASE("tiles: one tile made on its own equals that tile of a full build, every tile", "[e2e][tiles][slow]") {
     TempDir dir("tiles-one");
     const auto out = dir / "t.pmtiles";
     const auto r = run_wangge({"--db", partitioned_sample_store(), "tiles", "build", "--out", out.string(), "--county",

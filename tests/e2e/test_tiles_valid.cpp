@@ -49,7 +49,7 @@ geos::Geometry multipolygon_of(geos::Context& g, const tiles::MultiPolygon& mp) 
 }  // namespace
 
 TEST_CASE("tiles: every polygon of every tile of the sample's county 330502 is valid, at every zoom",
-          "[e2e][tiles][validity]") {
+          "[e2e][tiles][validity][slow]") {
     TempDir dir("tiles-valid");
     const auto out = dir / "sample.mbtiles";
     const auto r =

@@ -16,7 +16,7 @@ const char* const stale_nearest =
 
 } // namespace
 
-TEST_CASE("uncovered events: a re-partition gives them the nearest current grid", "[e2e][events][uncovered]") {
+TEST_CASE("uncovered events: a re-partition gives them the nearest current grid", "[e2e][events][uncovered][slow]") {
     TempDir dir("uncovered-repartition");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);
@@ -36,7 +36,7 @@ TEST_CASE("uncovered events: a re-partition gives them the nearest current grid"
     CHECK(wangge::sql::query_int(s, stale_nearest) == 0);
 }
 
-TEST_CASE("uncovered events: events reassign gives them the nearest current grid again", "[e2e][events][uncovered]") {
+TEST_CASE("uncovered events: events reassign gives them the nearest current grid again", "[e2e][events][uncovered][slow]") {
     TempDir dir("uncovered-reassign");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);

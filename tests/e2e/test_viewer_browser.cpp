@@ -116,7 +116,7 @@ std::string village_name(const std::string& code) {
 
 TEST_CASE(
     "viewer: in chromium, grids, villages and labels drawn, a grid's popup, search and locate, all from 127.0.0.1",
-    "[e2e][viewer][browser]") {
+    "[e2e][viewer][browser][slow]") {
     if (!browser_available()) return;
     TempDir dir("viewer-browser");
     // 吴兴区, z0-14: the whole pyramid of one county, small and quick to build

@@ -287,7 +287,7 @@ TEST_CASE("tiles: @mapbox/vector-tile reads wangge's tiles as written", "[tiles]
     CHECK(theirs[0]["layers"][0]["features"][0]["properties"]["name"] == "北京");
 }
 
-TEST_CASE("tiles: the pmtiles package reads wangge's PMTiles archives", "[tiles][npm]") {
+TEST_CASE("tiles: the pmtiles package reads wangge's PMTiles archives", "[tiles][npm][slow]") {
     if (!js_validators_available()) return;
     TempDir dir("pmtiles-js");
     // Distinct tiles enough to need leaf directories, a run of identical ones, and a

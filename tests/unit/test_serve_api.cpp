@@ -72,7 +72,7 @@ void check_order(const json& results, const std::string& q) {
 
 }  // namespace
 
-TEST_CASE("serve api: a grid's details are those of 'wangge grids show'", "[serve][api]") {
+TEST_CASE("serve api: a grid's details are those of 'wangge grids show'", "[serve][api][slow]") {
     const auto& db = partitioned_sample_store();
     tiles::serve::DataApi api(db);
     const auto grids = [&] {
@@ -130,7 +130,7 @@ TEST_CASE("serve api: a grid's details are those of 'wangge grids show'", "[serv
     }
 }
 
-TEST_CASE("serve api: locate a point in each datum as 'wangge locate' does", "[serve][api]") {
+TEST_CASE("serve api: locate a point in each datum as 'wangge locate' does", "[serve][api][slow]") {
     const auto& db = partitioned_sample_store();
     tiles::serve::DataApi api(db);
     const auto g = first_grid(db);

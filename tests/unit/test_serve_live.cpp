@@ -137,7 +137,7 @@ private:
 }  // namespace
 
 TEST_CASE("serve live: the store alone: tiles with the grids, empty inside the bounds, outside past them",
-          "[serve][live]") {
+          "[serve][live][slow]") {
     TempDir dir("serve-live-alone");
     const auto db = own_store(dir);
     serve::LiveOptions opt;

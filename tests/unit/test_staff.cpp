@@ -168,7 +168,7 @@ TEST_CASE("staff: a GBK CSV (no BOM, Chinese header and roles) is read as GB1803
           std::vector<std::string>{fx.grids[0] + " leader G1 欧阳娜娜 ", fx.grids[0] + " worker G2 钱多多 part"});
 }
 
-TEST_CASE("staff: GDAL tables without geometry (ODS, GeoPackage attribute table, DBF)", "[staff]") {
+TEST_CASE("staff: GDAL tables without geometry (ODS, GeoPackage attribute table, DBF)", "[staff][slow]") {
     if (!require_or_skip(run_shell("ogr2ogr --version").exit_code == 0, "ogr2ogr")) return;
     Fixture fx("staff-gdal");
     const auto csv = fx.dir / "src.csv";
