@@ -1,6 +1,7 @@
 // wangge import [jurisdictions] FILE [options]
 #include "cli.hpp"
 
+#include <wangge/edits.hpp>
 #include <wangge/error.hpp>
 #include <wangge/grids.hpp>
 #include <wangge/jurisdictions.hpp>
@@ -208,6 +209,76 @@ void add_import(CLI::App& app, Registry& reg) {
                 const auto r = import_barriers(store, *bopt);
                 return report_inputs(reg, r, "barrier lines", fmt::format("{:.1f} km", double(r.total) / 1000));
             });
+        };
+    });
+
+    auto eopt = std::make_shared<EditImportOptions>();
+    auto efile = std::make_shared<std::string>();
+    auto* ed = imp->add_subcommand(
+        "edits", "Take back grids redrawn in QGIS (a file from 'wangge export grids'): snap, check every edited "
+                 "village's coverage and codes, keep the codes of grids that still stand, give new serials to new "
+                 "grids, retire the rest; all or nothing, recorded as a version (wangge history)");
+    ed->add_option("FILE", *efile, "The edited file: GeoPackage (layer grids), Shapefile, GeoJSON...")->required();
+    ed->add_option("--layer", eopt->source.layer, "Layer to read (default: grids, else the file's only layer)");
+    ed->add_option("--author", eopt->author, "Who made the edit, for the history (default: the system user)");
+    ed->add_option("--message", eopt->message, "What the edit is, for the history");
+    ed->add_flag("--dry-run", eopt->dry_run, "Check and print the changes per village; write nothing");
+    ed->add_flag("--force", eopt->force,
+                 "Import villages whose grids changed in the store since the export (recorded in the history)");
+    ed->add_option("--snap-m", eopt->snap_m,
+                   "Vertices of edited grids this close (metres) to the village outline or a neighbour snap to it")
+        ->capture_default_str();
+    ed->add_option("--s-srs", eopt->source.s_srs, "Source CRS, overriding the file's");
+    ed->add_option("--encoding", eopt->source.encoding, "Text encoding of the attributes");
+    ed->callback([&reg, eopt, efile] {
+        *reg.action = [&reg, eopt, efile] {
+            eopt->source.file = *efile;
+            Store store(reg.globals.db, Store::Mode::must_exist);
+            const auto r = import_edits(store, *eopt);
+            if (!reg.globals.quiet)
+                for (const auto& w : r.warnings) fmt::print(stderr, "warning: {}\n", w);
+            const std::size_t limit =
+                reg.globals.verbose ? r.problems.size() : std::min<std::size_t>(r.problems.size(), 30);
+            for (std::size_t i = 0; i < limit; ++i) {
+                const auto& p = r.problems[i];
+                std::string where = p.feature >= 0 ? fmt::format("feature {}", p.feature) : "village " + p.village;
+                if (p.feature >= 0 && !p.code.empty()) where += " (" + text::escape_for_message(p.code, 20) + ")";
+                if (p.lon != 0 || p.lat != 0) where += fmt::format(" at {:.6f}, {:.6f}", p.lon, p.lat);
+                fmt::print(stderr, "problem: {}: {}: {}\n", r.file, where, p.reason);
+            }
+            if (limit < r.problems.size())
+                fmt::print(stderr, "problem: ... and {} more (--verbose lists all)\n", r.problems.size() - limit);
+            if (!r.problems.empty()) {
+                fmt::print(stderr, "wangge: nothing imported: {} problem{} in {}; the store is unchanged\n",
+                           r.problems.size(), r.problems.size() == 1 ? "" : "s", r.file);
+                return input_rejected;
+            }
+            if (reg.globals.quiet) return ok;
+            int untouched = 0;
+            for (const auto& v : r.villages) {
+                if (v.state == "untouched") {
+                    ++untouched;
+                    continue;
+                }
+                fmt::print("village {} {}{}: {} grids -> {}, households {} -> {}\n", v.village_code, v.village_name,
+                           v.state == "forced" ? " (forced over changes since the export)" : "", v.grids_before,
+                           v.grids_after, v.households_before, v.households_after);
+                for (const auto& c : v.changes)
+                    if (c.kind != "unchanged")
+                        fmt::print("  {:<9} {}{}\n", c.kind, c.code, c.detail.empty() ? "" : "  " + c.detail);
+            }
+            if (untouched)
+                fmt::print("{} village{} in the file unchanged, left as they are\n", untouched, untouched == 1 ? "" : "s");
+            if (eopt->dry_run)
+                fmt::print("dry run: {} kept, {} reshaped, {} new, {} retired; nothing written\n", r.kept, r.reshaped,
+                           r.added, r.retired);
+            else if (r.written())
+                fmt::print("imported as version {}: {} kept, {} reshaped, {} new, {} retired; {} events moved to "
+                           "another grid, in {}\n",
+                           r.run_id, r.kept, r.reshaped, r.added, r.retired, r.events_reassigned, reg.globals.db);
+            else
+                fmt::print("nothing to import: no village of {} was edited\n", r.file);
+            return ok;
         };
     });
 

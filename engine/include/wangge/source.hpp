@@ -58,6 +58,9 @@ GdalMessages take_gdal_messages();
 struct SourceOptions {
     std::filesystem::path file;
     std::string layer;      ///< layer name; empty: the first (only) layer
+    /// With `layer` empty and several layers in the file: this one, when it is there
+    /// (`import edits` reads "grids" from an exported GeoPackage).
+    std::string preferred_layer;
     std::string s_srs;      ///< override the source CRS (EPSG:4549, a .prj path, WKT, PROJ string)
     std::string encoding;   ///< override the text encoding (GBK, GB18030, UTF-8, CP936...)
     bool allow_ballpark = false;  ///< accept a ballpark / unknown / worse than 1 m datum transformation, warning

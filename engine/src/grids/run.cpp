@@ -492,7 +492,7 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
             const std::string& village = jobs[i].input.code;
             for (const auto& ng : o.grids) {
                 if (!ng.write) continue;
-                if (ng.replaces_row) writer.close_version(ng.replaces_row, now);
+                if (ng.replaces_row) writer.close_version(ng.replaces_row, now, rep.run_id);
                 const auto& gr = ng.grid;
                 repo::GridVersionRow row;
                 row.code = ng.code;
@@ -515,7 +515,7 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
                 if (!ng.replaces_row) writer.add_serial(village, ng.serial, ng.code, now);
             }
             for (const auto& [old, detail] : o.retired) {
-                writer.close_version(old.row_id, now);
+                writer.close_version(old.row_id, now, rep.run_id);
                 writer.retire_serial(old.code, now);
             }
             for (const auto& l : o.lineage) writer.add_lineage(rep.run_id, l.old_code, l.new_code, l.kind, l.shared_m2);

@@ -288,13 +288,17 @@ VectorSource::VectorSource(const SourceOptions& opt)
         impl_->layer = GDALDatasetGetLayerByName(impl_->ds.get(), opt.layer.c_str());
         if (!impl_->layer) throw input_error(fmt::format("{}: no layer named '{}'", file_name_, opt.layer));
     } else {
-        if (nlayers > 1) {
+        if (nlayers > 1 && !opt.preferred_layer.empty())
+            impl_->layer = GDALDatasetGetLayerByName(impl_->ds.get(), opt.preferred_layer.c_str());
+        if (impl_->layer) {
+        } else if (nlayers > 1) {
             std::string names;
             for (int i = 0; i < nlayers; ++i)
                 names += std::string(i ? ", " : "") + OGR_L_GetName(GDALDatasetGetLayer(impl_->ds.get(), i));
             throw input_error(fmt::format("{}: has {} layers ({}); choose one with --layer", file_name_, nlayers, names));
+        } else {
+            impl_->layer = GDALDatasetGetLayer(impl_->ds.get(), 0);
         }
-        impl_->layer = GDALDatasetGetLayer(impl_->ds.get(), 0);
     }
 
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(impl_->layer);

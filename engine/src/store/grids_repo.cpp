@@ -131,11 +131,12 @@ VillageGrids village_grids(Store& store, const std::string& village_code) {
     VillageGrids out;
     Statement old = sql::prepare(
         store,
-        "SELECT id, code, serial, households, AsBinary(geom) FROM grids WHERE village_code = ? AND valid_to IS NULL "
-        "ORDER BY serial");
+        "SELECT id, code, serial, households, AsBinary(geom), type, coalesce(name, ''), run_id FROM grids "
+        "WHERE village_code = ? AND valid_to IS NULL ORDER BY serial");
     old.bind(1, village_code);
     while (old.step())
-        out.grids.push_back({old.int64(0), old.text(1), static_cast<int>(old.int64(2)), old.int64(3), old.blob(4)});
+        out.grids.push_back({old.int64(0), old.text(1), static_cast<int>(old.int64(2)), old.int64(3), old.blob(4),
+                             old.text(5), old.text(6), old.int64(7)});
     Statement maxs = sql::prepare(store, "SELECT coalesce(max(serial), 0) FROM grid_serials WHERE village_code = ?");
     maxs.bind(1, village_code);
     maxs.step();
@@ -143,11 +144,31 @@ VillageGrids village_grids(Store& store, const std::string& village_code) {
     return out;
 }
 
+SerialState serial_state(Store& store, const std::string& code) {
+    Statement st = sql::prepare(store, "SELECT state, coalesce(retired_at, '') FROM grid_serials WHERE code = ?");
+    st.bind(1, code);
+    SerialState out;
+    if (st.step()) {
+        out.state = st.text(0) == "retired" ? SerialState::State::retired : SerialState::State::active;
+        out.retired_at = st.text(1);
+    }
+    return out;
+}
+
+std::optional<RunInfo> run_info(Store& store, std::int64_t id) {
+    Statement st = sql::prepare(store,
+                                "SELECT id, started_at, kind, scope, coalesce(author, ''), coalesce(message, ''), "
+                                "coalesce(source_file, '') FROM partition_runs WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    return RunInfo{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6)};
+}
+
 std::int64_t insert_partition_run(Store& store, const PartitionRunRow& r) {
     Statement run =
         sql::prepare(store,
-                     "INSERT INTO partition_runs(started_at, scope, settings, villages, grids, kept, added, retired) "
-                     "VALUES (?,?,?,?,?,?,?,?)");
+                     "INSERT INTO partition_runs(started_at, scope, settings, villages, grids, kept, added, retired, "
+                     "kind, author, message, source_file) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     run.bind(1, r.started_at)
         .bind(2, r.scope)
         .bind(3, r.settings)
@@ -156,14 +177,24 @@ std::int64_t insert_partition_run(Store& store, const PartitionRunRow& r) {
         .bind(6, r.kept)
         .bind(7, r.added)
         .bind(8, r.retired)
-        .run();
+        .bind(9, r.kind);
+    auto text_or_null = [&](int i, const std::string& v) {
+        if (v.empty())
+            run.bind_null(i);
+        else
+            run.bind(i, v);
+    };
+    text_or_null(10, r.author);
+    text_or_null(11, r.message);
+    text_or_null(12, r.source_file);
+    run.run();
     return sql::query_int(store, "SELECT last_insert_rowid()");
 }
 
 struct GridWriter::Impl {
     Statement close, ins, serial, retire, lin;
     explicit Impl(Store& store)
-        : close(sql::prepare(store, "UPDATE grids SET valid_to = ? WHERE id = ?")),
+        : close(sql::prepare(store, "UPDATE grids SET valid_to = ?, closed_by = ? WHERE id = ?")),
           ins(sql::prepare(
               store,
               "INSERT INTO grids(code, village_code, serial, type, name, households, area_m2, perimeter_m, "
@@ -180,8 +211,8 @@ struct GridWriter::Impl {
 GridWriter::GridWriter(Store& store) : impl_(std::make_unique<Impl>(store)) {}
 GridWriter::~GridWriter() = default;
 
-void GridWriter::close_version(std::int64_t row_id, const std::string& valid_to) {
-    impl_->close.bind(1, valid_to).bind(2, row_id).run();
+void GridWriter::close_version(std::int64_t row_id, const std::string& valid_to, std::int64_t run_id) {
+    impl_->close.bind(1, valid_to).bind(2, run_id).bind(3, row_id).run();
 }
 
 void GridWriter::insert_version(const GridVersionRow& r) {

@@ -78,6 +78,8 @@ struct CurrentGrid {
     int serial = 0;
     std::int64_t households = 0;
     std::vector<unsigned char> wkb;
+    std::string type, name;    ///< base/dedicated; name empty when none
+    std::int64_t run_id = 0;   ///< the run (partition, edit, rollback) that made this version
 };
 /// The current grids of a village (ordered by serial) and the highest serial ever
 /// given in it (0: none), retired ones included.
@@ -87,14 +89,31 @@ struct VillageGrids {
 };
 VillageGrids village_grids(Store& store, const std::string& village_code);
 
+/// What the serial registry says of a grid code: never given, active, or retired (with when).
+struct SerialState {
+    enum class State { none, active, retired } state = State::none;
+    std::string retired_at;
+};
+SerialState serial_state(Store& store, const std::string& code);
+
+/// A run as history shows it.
+struct RunInfo {
+    std::int64_t id = 0;
+    std::string started_at, kind, scope, author, message, source_file;
+};
+/// The run `id`; nullopt when there is none.
+std::optional<RunInfo> run_info(Store& store, std::int64_t id);
+
 // ----------------------------------------------------------------- writing
 // Call inside the caller's Store::Transaction.
 
 struct PartitionRunRow {
     std::string started_at, scope, settings;
     std::int64_t villages = 0, grids = 0, kept = 0, added = 0, retired = 0;
+    std::string kind = "partition";          ///< partition, edit or rollback
+    std::string author, message, source_file; ///< empty: NULL
 };
-/// Record a partition run; returns its id.
+/// Record a run (a version of the grids: partition, edit import or rollback); returns its id.
 std::int64_t insert_partition_run(Store& store, const PartitionRunRow& run);
 
 /// One grid version to insert (valid_to NULL: current).
@@ -119,8 +138,9 @@ public:
     GridWriter(const GridWriter&) = delete;
     GridWriter& operator=(const GridWriter&) = delete;
 
-    /// Close the version in row `row_id` (it stops being current at `valid_to`).
-    void close_version(std::int64_t row_id, const std::string& valid_to);
+    /// Close the version in row `row_id`: it stops being current at `valid_to`,
+    /// closed by run `run_id`.
+    void close_version(std::int64_t row_id, const std::string& valid_to, std::int64_t run_id);
     void insert_version(const GridVersionRow& row);
     /// Give `serial` of `village_code` to `code` (active from `created_at`).
     void add_serial(const std::string& village_code, int serial, const std::string& code,

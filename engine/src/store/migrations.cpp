@@ -312,6 +312,26 @@ void v5_staff_handling(Store& s) {
     )sql");
 }
 
+// Version 6: the history of grids. Every partition run, edit import and rollback is
+// a row of partition_runs (a "version" in the CLI), now with its kind, author,
+// message and source file; a grid version records the run that closed it, so a
+// version's changes can be listed and undone exactly.
+void v6_grid_history(Store& s) {
+    sql::exec(s, R"sql(
+        ALTER TABLE partition_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'partition'
+            CHECK (kind IN ('partition','edit','rollback'));
+        ALTER TABLE partition_runs ADD COLUMN author TEXT;
+        ALTER TABLE partition_runs ADD COLUMN message TEXT;
+        ALTER TABLE partition_runs ADD COLUMN source_file TEXT;
+        ALTER TABLE grids ADD COLUMN closed_by INTEGER REFERENCES partition_runs(id);
+        UPDATE grids SET closed_by = (SELECT r.id FROM partition_runs r WHERE r.started_at = grids.valid_to
+                                      ORDER BY r.id LIMIT 1)
+        WHERE valid_to IS NOT NULL;
+        CREATE INDEX grids_run ON grids(run_id);
+        CREATE INDEX grids_closed_by ON grids(closed_by);
+    )sql");
+}
+
 } // namespace
 
 const std::vector<Migration>& migrations() {
@@ -321,6 +341,7 @@ const std::vector<Migration>& migrations() {
         {"events: event classification, events with their grid", v3_events},
         {"import runs: source CRS, coordinate operation and its accuracy", v4_import_crs},
         {"staff of grids with history; events: closed time and level, department, handler", v5_staff_handling},
+        {"grid history: kind, author, message and file of each run; the run that closed each grid version", v6_grid_history},
     };
     return all;
 }
