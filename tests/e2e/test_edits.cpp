@@ -181,6 +181,15 @@ std::string grids_digest(const std::string& db) {
            std::to_string(sql::query_int(s, "SELECT count(*) FROM partition_runs"));
 }
 
+/// The current grids (code, shape, households) and the events' grids: what a rollback restores.
+std::string current_digest(const std::string& db) {
+    Store s(db, Store::Mode::must_exist);
+    return *sql::query_text(s, "SELECT group_concat(d, '|') FROM (SELECT code || ',' || households || ',' || "
+                               "hex(AsBinary(geom)) AS d FROM grids WHERE valid_to IS NULL ORDER BY code)") +
+           *sql::query_text(s, "SELECT group_concat(coalesce(grid_code, '-'), ',') FROM (SELECT grid_code FROM events "
+                               "ORDER BY id)");
+}
+
 Feat* by_code(std::vector<Feat>& v, const std::string& code) {
     for (auto& f : v)
         if (f.code == code) return &f;
@@ -275,6 +284,7 @@ TEST_CASE("edits: a shared boundary moved, a split, a merge and a new estate kee
     const auto edited = dir / "edited.gpkg";
     write_grids(edited, feats);
     const std::string before = grids_digest(db);
+    const std::string state_before = current_digest(db);
 
     // a dry run prints the diff and writes nothing
     const auto dry = run_wangge({"--db", db, "import", "edits", edited.string(), "--dry-run"});
@@ -352,6 +362,56 @@ TEST_CASE("edits: a shared boundary moved, a split, a merge and a new estate kee
     CHECK_THAT(stale.err, Catch::Contains("by version " + std::to_string(run) + " (edit by 李工"));
     CHECK_THAT(stale.err, Catch::Contains("--force"));
     CHECK(grids_digest(db) == after);
+
+    // history: the edit is a version with its author, message and changes
+    const auto hist = run_wangge({"--db", db, "history", "--village", village});
+    REQUIRE(hist.exit_code == 0);
+    CHECK_THAT(hist.out, Catch::Contains("partition"));
+    CHECK_THAT(hist.out, Catch::Contains("edit"));
+    CHECK_THAT(hist.out, Catch::Contains("by 李工: 新小区 and a merge"));
+    const auto other = run_wangge({"--db", db, "history", "--village", neighbour_village});
+    CHECK_THAT(other.out, !Catch::Contains("李工"));
+    const auto show = run_wangge({"--db", db, "history", "show", std::to_string(run)});
+    REQUIRE(show.exit_code == 0);
+    CHECK_THAT(show.out, Catch::Contains("kind        edit"));
+    CHECK_THAT(show.out, Catch::Contains("retired   " + gone));
+    CHECK_THAT(show.out, Catch::Contains("merged    " + gone + "  -> " + kept_merge));
+    CHECK(run_wangge({"--db", db, "history", "show", "999"}).exit_code == 3);
+
+    // rollback: a new version; the grids, serials and events as before the edit
+    const auto dry_rb = run_wangge({"--db", db, "rollback", std::to_string(run), "--dry-run"});
+    REQUIRE(dry_rb.exit_code == 0);
+    CHECK_THAT(dry_rb.out, Catch::Contains("nothing written"));
+    CHECK(grids_digest(db) == after);
+    const auto rb = run_wangge({"--db", db, "rollback", std::to_string(run), "--message", "wrong estate"});
+    INFO(rb.out << rb.err);
+    REQUIRE(rb.exit_code == 0);
+    CHECK_THAT(rb.out, Catch::Contains("rolled back version " + std::to_string(run) + " as version " +
+                                       std::to_string(run + 1)));
+    CHECK(current_digest(db) == state_before);
+    {
+        // the merged-away code is back; the two given by the edit stay retired, never to be given again
+        Store s2(db, Store::Mode::must_exist);
+        CHECK(*sql::query_text(s2, "SELECT state FROM grid_serials WHERE code = '" + gone + "'") == "active");
+        CHECK(*sql::query_text(s2, "SELECT group_concat(state) FROM grid_serials WHERE village_code = '" + village +
+                                       "' AND serial > 10") == "retired,retired");
+    }
+    {
+        Store s2(db, Store::Mode::must_exist);
+        CHECK(*sql::query_text(s2, "SELECT kind || '|' || message FROM partition_runs ORDER BY id DESC LIMIT 1") ==
+              "rollback|wrong estate");
+        // nothing rewritten: the edit's versions are still there, closed by the rollback
+        CHECK(sql::query_int(s2, fmt::format("SELECT count(*) FROM grids WHERE run_id = {} AND closed_by = {}", run,
+                                             run + 1)) >= 6);
+    }
+    // the edit cannot be rolled back twice without saying so: the rollback is later
+    const auto again = run_wangge({"--db", db, "rollback", std::to_string(run)});
+    CHECK(again.exit_code == 3);
+    CHECK_THAT(again.err, Catch::Contains("version " + std::to_string(run + 1) + " (rollback"));
+    // rolling back the rollback brings the edit back
+    REQUIRE(run_wangge({"--db", db, "rollback", std::to_string(run + 1)}).exit_code == 0);
+    CHECK(lineage_of(a) == "reshaped");
+    CHECK(current(gone) == 0);
 }
 
 TEST_CASE("edits: the usual mistakes are each reported with code, place and reason, and nothing is written",

@@ -57,6 +57,7 @@ void add_export(CLI::App& app, Registry& reg);
 void add_info(CLI::App& app, Registry& reg);
 void add_partition(CLI::App& app, Registry& reg);
 void add_grids(CLI::App& app, Registry& reg);
+void add_history(CLI::App& app, Registry& reg);
 void add_code(CLI::App& app, Registry& reg);
 void add_events(CLI::App& app, Registry& reg);
 void add_assign(CLI::App& app, Registry& reg);

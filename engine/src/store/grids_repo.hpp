@@ -157,6 +157,46 @@ private:
 };
 
 
+// ---------------------------------------------------------------- history
+// (grids_history_repo.cpp)
+
+/// A run with what it did, for `wangge history`.
+struct RunRow {
+    RunInfo info;
+    std::string settings;
+    std::int64_t villages = 0, grids = 0, kept = 0, added = 0, retired = 0;
+};
+/// The runs that made or closed a grid version whose code starts with `prefix`
+/// (empty: every run), oldest first.
+std::vector<RunRow> runs_touching(Store& store, const std::string& prefix);
+
+/// A whole grid version row.
+struct VersionRow {
+    std::int64_t row_id = 0;
+    GridVersionRow row;
+    std::string valid_to;        ///< empty: current
+    std::int64_t closed_by = 0;  ///< 0: not closed
+};
+/// The versions run `run` made, and those it closed, ordered by code.
+std::vector<VersionRow> versions_made_by(Store& store, std::int64_t run);
+std::vector<VersionRow> versions_closed_by(Store& store, std::int64_t run);
+/// The villages whose grids run `run` changed.
+std::vector<std::string> villages_changed_by(Store& store, std::int64_t run);
+/// The grid versions of `village` as they stood just before run `run`.
+std::vector<VersionRow> versions_before(Store& store, const std::string& village, std::int64_t run);
+/// The current versions of `village`.
+std::vector<VersionRow> current_versions(Store& store, const std::string& village);
+/// Runs after `run` that changed grids of `village`.
+std::vector<std::int64_t> later_runs(Store& store, const std::string& village, std::int64_t run);
+/// The lineage rows of run `run`, as written.
+struct LineageRowOfRun {
+    std::string old_code, new_code, kind;
+    double shared_m2 = 0;
+};
+std::vector<LineageRowOfRun> lineage_of_run(Store& store, std::int64_t run);
+/// Give a retired code back its serial (a rollback restoring the grid): active again.
+void reactivate_serial(Store& store, const std::string& code);
+
 // ------------------------------------------------------------------ maps
 
 /// Each current grid in the map area, in code order (wangge::for_each_grid).
