@@ -249,6 +249,10 @@ TEST_CASE("export grids --township to a GeoPackage: grids and villages layers, v
         while (OGRFeatureH f = OGR_L_GetNextFeature(styles)) {
             const std::string table = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "f_table_name"));
             CHECK(OGR_F_GetFieldAsInteger(f, OGR_F_GetFieldIndex(f, "useAsDefault")) == 1);
+            // QGIS finds a layer's style by f_table_schema = '' (not NULL), name and geometry column
+            const int schema = OGR_F_GetFieldIndex(f, "f_table_schema");
+            CHECK(OGR_F_IsFieldSetAndNotNull(f, schema));
+            CHECK(std::string(OGR_F_GetFieldAsString(f, schema)).empty());
             // the geometry column named is the layer's own
             OGRLayerH target = o.layer(table);
             REQUIRE(target);
@@ -371,6 +375,14 @@ TEST_CASE("export --village/--township/--county: codes of their level, in the st
         export_out({"--county", "330502"}, county);
         CHECK(read_grids(county, "grids").size() == current_versions(db, "330502").size());
         CHECK(feature_count(county, "villages") == count_villages(db, "330502"));
+    }
+    SECTION("a jurisdiction layer takes the same scope") {
+        const auto v = dir / "villages.gpkg";
+        const auto r = run_wangge({"--db", db, "export", "villages", "--township", town, "--out", v.string()});
+        REQUIRE(r.exit_code == 0);
+        CHECK(feature_count(v) == count_villages(db, town));
+        CHECK(run_wangge({"--db", db, "export", "villages", "--township", "330502999", "--out", v.string(), "--overwrite"})
+                  .exit_code == 3);
     }
     CHECK(!fs::exists(out));
 }
