@@ -138,6 +138,7 @@ struct GridRow {
     double area_m2 = 0, compactness = 0, label_lon = 0, label_lat = 0;
     std::string beidou, lineage, valid_from, valid_to;
     std::vector<unsigned char> wkb;  ///< the outline (WKB, EPSG:4490), when asked for
+    std::int64_t version = 0;        ///< the id of this version's row (list_grids only; 0 elsewhere)
 };
 
 /// Throws usage_error unless `prefix` is digits only (a code prefix; empty: all).
@@ -149,7 +150,15 @@ std::vector<GridRow> list_grids(Store& store, const std::string& prefix, bool wi
 std::vector<GridRow> grid_history(Store& store, const std::string& code);
 /// Lineage rows that mention a code: (run, old, new, kind).
 std::vector<CodeChange> grid_lineage(Store& store, const std::string& code);
-/// Export current grids (with village/township names) to any GDAL format.
+/// The code of `--village`, `--township` or `--county` (`level`) checked: a code of
+/// that level (usage_error otherwise) of a stored jurisdiction (input_error naming it
+/// otherwise). Returned as it is: the code prefix of everything under it.
+std::string checked_scope_code(Store& store, Level level, const std::string& code);
+/// Export current grids whose code starts with `prefix` (with village/township names,
+/// their version row id and checksum) to any GDAL format, with the outlines of their
+/// villages as a second layer (GeoPackage: layers `grids` and `villages` and a QGIS
+/// default style per layer; one-layer formats: a sibling `<stem>_villages<ext>`).
+/// Returns the number of grids written.
 std::int64_t export_grids(Store& store, const std::filesystem::path& out, const std::string& format,
                           const std::string& prefix, bool overwrite);
 

@@ -53,13 +53,14 @@ std::int64_t count_partition_runs(Store& store) {
 }
 
 std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool with_geometry) {
-    Statement st = sql::prepare(store, std::string(grid_columns) + (with_geometry ? ", AsBinary(geom)" : "") +
+    Statement st = sql::prepare(store, std::string(grid_columns) + ", id" + (with_geometry ? ", AsBinary(geom)" : "") +
                                            " FROM grids WHERE valid_to IS NULL AND code LIKE ? || '%' ORDER BY code");
     st.bind(1, prefix);
     std::vector<GridRow> out;
     while (st.step()) {
         out.push_back(grid_row_of(st));
-        if (with_geometry) out.back().wkb = st.blob(16);
+        out.back().version = st.int64(16);
+        if (with_geometry) out.back().wkb = st.blob(17);
     }
     return out;
 }
