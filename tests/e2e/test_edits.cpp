@@ -55,6 +55,7 @@ void prepare(const std::string& db, const fs::path&) {
 
 std::vector<Feat> read_grids(const fs::path& file) {
     std::vector<Feat> out;
+    GDALAllRegister();
     GDALDatasetH ds = GDALOpenEx(file.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
     REQUIRE(ds);
     OGRLayerH layer = GDALDatasetGetLayerByName(ds, "grids");
@@ -131,22 +132,8 @@ void write_grids(const fs::path& file, const std::vector<Feat>& feats) {
 /// The export a GIS user edits.
 std::vector<Feat> export_village(const std::string& db, const fs::path& out, const std::string& scope_option,
                                  const std::string& scope) {
-    // TEMPORARY until export --township lands
-    (void)scope_option;
-    std::vector<Feat> feats;
-    {
-        Store s(db, Store::Mode::must_exist);
-        sql::Statement st = sql::prepare(s, "SELECT code, village_code, id, type, coalesce(name,''), AsBinary(geom) FROM grids WHERE valid_to IS NULL AND code LIKE '" + scope + "%' ORDER BY code");
-        while (st.step()) {
-            Feat f;
-            f.code = st.text(0); f.village = st.text(1); f.version = st.int64(2); f.type = st.text(3); f.name = st.text(4);
-            auto wkb = st.blob(5);
-            f.geom = gx().from_wkb(wkb.data(), wkb.size());
-            f.checksum = grid_checksum(gx(), wkb, f.type, f.name);
-            feats.push_back(std::move(f));
-        }
-    }
-    write_grids(out, feats);
+    const auto r = run_wangge({"--db", db, "export", "grids", scope_option, scope, "--out", out.string(), "--overwrite"});
+    REQUIRE(r.exit_code == 0);
     return read_grids(out);
 }
 

@@ -74,6 +74,7 @@ void read_store(Store& store, const BuildOptions& opt, const InputNeeds& needs, 
 void read_grids_file(const BuildOptions& opt, Inputs& in) {
     SourceOptions so;
     so.file = opt.grids_file;
+    so.preferred_layer = "grids";  // an exported GeoPackage: grids, villages, layer_styles
     VectorSource src(so);
     const int ci = src.require_field(opt.grids_code_field, "--code-field");
     const auto hi = src.field_index("households");
