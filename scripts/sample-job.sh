@@ -5,7 +5,9 @@
 # points and barrier lines, partitions all 1,301 villages into grids with unified
 # codes, imports field events (GCJ-02) and assigns each to its grid, builds the
 # vector tile pyramid, imports the grids' staff and the events' handling, writes
-# the report of one street and the audit of the city, and summarises.
+# the report of one street and the audit of the city, takes back a community redrawn
+# outside wangge (export, scripted edit, import with checks, history, rollback), and
+# summarises.
 # Usage: scripts/sample-job.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,6 +69,33 @@ step "audit every township of 湖州市 in parallel (exit code 4 when a gap or a
   "$wangge" --db "$db" audit --city 3305 --out "$out/audit_3305" --fail-on gaps,overlaps || audit_rc=$?
 [ "$audit_rc" -eq 0 ] || [ "$audit_rc" -eq 4 ] || exit "$audit_rc"
 echo "(audit exit code $audit_rc: 4 means something --fail-on names was found, as a scheduled job would alert on)"
+# The redraw workflow: a GIS user exports one community, redraws it (here ogr2ogr with
+# SQL stands in for QGIS: grid 004 split along a line, grid 002 merged into 005),
+# and hands the GeoPackage back; wangge checks it, keeps the codes that still stand,
+# gives the new grid the next serial, retires the merged code, moves the events, and
+# records a version that can be rolled back.
+v=330502001005
+step "export one community (浮星桥社区) for editing in QGIS: grids with version and checksum, the village outline, QGIS styles" \
+  "$wangge" --db "$db" export grids --village "$v" --out "$out/edit_$v.gpkg" --overwrite
+box="BuildMbr(MbrMinX(geom) - 1, MbrMinY(geom) - 1, MbrMinX(geom) + 0.4 * (MbrMaxX(geom) - MbrMinX(geom)), MbrMaxY(geom) + 1, 4490)"
+cols="code, village, version, checksum, type, name"
+rm -f "$out/edited_$v.gpkg"
+step "the edit, scripted: split grid ${v}004, merge ${v}002 into ${v}005" \
+  ogr2ogr -f GPKG "$out/edited_$v.gpkg" "$out/edit_$v.gpkg" -nln grids -nlt MULTIPOLYGON -dialect SQLite -sql \
+  "SELECT $cols, geom FROM grids WHERE code NOT IN ('${v}002', '${v}004', '${v}005')
+   UNION ALL SELECT $cols, (SELECT ST_Union(geom) FROM grids WHERE code IN ('${v}002', '${v}005')) FROM grids WHERE code = '${v}005'
+   UNION ALL SELECT $cols, ST_Intersection(geom, $box) FROM grids WHERE code = '${v}004'
+   UNION ALL SELECT $cols, ST_Difference(geom, $box) FROM grids WHERE code = '${v}004'"
+step "check the edit and show what it would change (nothing written)" \
+  "$wangge" --db "$db" import edits "$out/edited_$v.gpkg" --dry-run
+step "import the edit: codes kept by area, a new serial for the new grid, the merged code retired, events follow" \
+  "$wangge" --db "$db" import edits "$out/edited_$v.gpkg" --author "样例 sample" --message "split 004, merge 002 into 005"
+step "the history of the community: every partition run, edit and rollback is a version" \
+  "$wangge" --db "$db" history --village "$v"
+edit_version=$("$wangge" --db "$db" history --village "$v" | awk '$3 == "edit" {n = $1} END {print n}')
+step "the edit grid by grid" "$wangge" --db "$db" history show "$edit_version"
+step "roll the edit back (a new version: the grids and events as before, the new code retired for good)" \
+  "$wangge" --db "$db" rollback "$edit_version" --message "sample: undo the demonstration edit"
 step "vector tiles z0-16 of counties, townships, villages, grids, their label points and events (PMTiles, gap-free, valid polygons, every point in one tile)" \
   "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles" --overwrite
 step "what the store holds now" "$wangge" --db "$db" info

@@ -497,3 +497,57 @@ TEST_CASE("edits: the usual mistakes are each reported with code, place and reas
     }
     (void)base;
 }
+
+TEST_CASE("edits: vertices a hand drew 0.2 m off a neighbour's snap back; without snapping they are gaps and overlaps",
+          "[e2e][edits]") {
+    TempDir dir("edits-snap");
+    const std::string db = (dir / "s.sqlite").string();
+    prepare(db, dir.path());
+    auto feats = export_village(db, dir / "v.gpkg", "--village", village);
+    const auto [a, b] = neighbours(feats, {});
+    Feat& fa = *by_code(feats, a);
+    // every vertex of a that is a vertex of b moves 0.2 m east (as a hand-drawn edge would lie)
+    auto shared = gx().intersection(fa.geom.get(), by_code(feats, b)->geom.get());
+    const double dx = 0.2 / 96000.0;  // degrees of longitude at 30°N
+    int n_moved = 0;
+    {
+        auto pts = gx().own(GEOSGeom_extractUniquePoints_r(gx().handle(), shared.get()), "points");
+        // rebuild a's outline with the shared vertices moved
+        std::vector<std::pair<double, double>> sh;
+        for (int i = 0; i < GEOSGetNumGeometries_r(gx().handle(), pts.get()); ++i) {
+            double x, y;
+            GEOSGeomGetX_r(gx().handle(), GEOSGetGeometryN_r(gx().handle(), pts.get(), i), &x);
+            GEOSGeomGetY_r(gx().handle(), GEOSGetGeometryN_r(gx().handle(), pts.get(), i), &y);
+            sh.emplace_back(x, y);
+        }
+        const GEOSGeometry* poly = GEOSGetGeometryN_r(gx().handle(), fa.geom.get(), 0);
+        const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(gx().handle(), GEOSGetExteriorRing_r(gx().handle(), poly));
+        unsigned n = 0;
+        GEOSCoordSeq_getSize_r(gx().handle(), seq, &n);
+        std::string ring;
+        for (unsigned i = 0; i < n; ++i) {
+            double x, y;
+            GEOSCoordSeq_getXY_r(gx().handle(), seq, i, &x, &y);
+            bool on = false;
+            for (const auto& [px, py] : sh) on = on || (px == x && py == y);
+            // the ring's two ends move together
+            if (on) x += dx, n_moved += i + 1 < n;
+            ring += fmt::format("{}{:.12f} {:.12f}", i ? "," : "", x, y);
+        }
+        fa.geom = gx().from_wkt("POLYGON((" + ring + "))");
+    }
+    REQUIRE(n_moved >= 2);
+    const auto file = dir / "hand.gpkg";
+    write_grids(file, feats);
+    const std::string before = grids_digest(db);
+    const auto raw = run_wangge({"--db", db, "import", "edits", file.string(), "--snap-m", "0"});
+    CHECK(raw.exit_code == 3);
+    CHECK_THAT(raw.err, Catch::Contains("overlap by") || Catch::Contains("a gap of"));
+    CHECK(grids_digest(db) == before);
+    const auto snapped = run_wangge({"--db", db, "import", "edits", file.string(), "--snap-m", "0.5"});
+    INFO(snapped.out << snapped.err);
+    REQUIRE(snapped.exit_code == 0);
+    // snapped back onto b's vertices: a is as it was, nothing new to write
+    CHECK_THAT(snapped.out, Catch::Contains("nothing to import: the grids of"));
+    CHECK(grids_digest(db) == before);
+}

@@ -277,7 +277,7 @@ void add_import(CLI::App& app, Registry& reg) {
                            "another grid, in {}\n",
                            r.run_id, r.kept, r.reshaped, r.added, r.retired, r.events_reassigned, reg.globals.db);
             else
-                fmt::print("nothing to import: no village of {} was edited\n", r.file);
+                fmt::print("nothing to import: the grids of {} are as the store has them\n", r.file);
             return ok;
         };
     });

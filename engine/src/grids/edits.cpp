@@ -121,6 +121,88 @@ int beidou_level_of_store(Store& store) {
     return beidou::default_level;
 }
 
+/// Snapping of edited grids, vertex to vertex: a vertex that is exactly a vertex
+/// of the reference (the outline, the grids before it) stays; one within the
+/// tolerance of a reference vertex moves onto the nearest. GEOSSnap also moves
+/// vertices that are already shared onto other reference vertices nearby (dense
+/// outlines along roads), opening overlaps where the edges were exact.
+class VertexSnapper {
+public:
+    explicit VertexSnapper(double tol) : tol_(tol > 0 ? tol : 1) {}
+    void add(geos::Context& g, const GEOSGeometry* geom) {
+        each_ring(g, geom, [&](const GEOSGeometry* ring) {
+            const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(g.handle(), ring);
+            unsigned n = 0;
+            GEOSCoordSeq_getSize_r(g.handle(), seq, &n);
+            for (unsigned i = 0; i < n; ++i) {
+                double x = 0, y = 0;
+                GEOSCoordSeq_getXY_r(g.handle(), seq, i, &x, &y);
+                cells_[cell(x, y)].emplace_back(x, y);
+            }
+        });
+    }
+    geos::Geometry snap(geos::Context& g, const GEOSGeometry* geom) {
+        std::vector<GEOSGeometry*> polys;
+        const int parts = GEOSGetNumGeometries_r(g.handle(), geom);
+        for (int p = 0; p < parts; ++p) {
+            const GEOSGeometry* poly = GEOSGetGeometryN_r(g.handle(), geom, p);
+            GEOSGeometry* shell = snap_ring(g, GEOSGetExteriorRing_r(g.handle(), poly));
+            std::vector<GEOSGeometry*> holes;
+            for (int h = 0; h < GEOSGetNumInteriorRings_r(g.handle(), poly); ++h)
+                holes.push_back(snap_ring(g, GEOSGetInteriorRingN_r(g.handle(), poly, h)));
+            polys.push_back(GEOSGeom_createPolygon_r(g.handle(), shell, holes.data(), static_cast<unsigned>(holes.size())));
+        }
+        return g.own(GEOSGeom_createCollection_r(g.handle(), GEOS_MULTIPOLYGON, polys.data(),
+                                                 static_cast<unsigned>(polys.size())),
+                     "snapped grid");
+    }
+
+private:
+    template <class F>
+    static void each_ring(geos::Context& g, const GEOSGeometry* geom, F&& f) {
+        const int parts = GEOSGetNumGeometries_r(g.handle(), geom);
+        for (int p = 0; p < parts; ++p) {
+            const GEOSGeometry* poly = GEOSGetGeometryN_r(g.handle(), geom, p);
+            if (GEOSGeomTypeId_r(g.handle(), poly) != GEOS_POLYGON) continue;
+            f(GEOSGetExteriorRing_r(g.handle(), poly));
+            for (int h = 0; h < GEOSGetNumInteriorRings_r(g.handle(), poly); ++h) f(GEOSGetInteriorRingN_r(g.handle(), poly, h));
+        }
+    }
+    std::pair<long long, long long> cell(double x, double y) const {
+        return {static_cast<long long>(std::floor(x / tol_)), static_cast<long long>(std::floor(y / tol_))};
+    }
+    std::pair<double, double> nearest(double x, double y) const {
+        const auto [cx, cy] = cell(x, y);
+        double best = tol_ * tol_, bx = x, by = y;
+        for (long long i = cx - 1; i <= cx + 1; ++i)
+            for (long long j = cy - 1; j <= cy + 1; ++j) {
+                const auto it = cells_.find({i, j});
+                if (it == cells_.end()) continue;
+                for (const auto& [px, py] : it->second) {
+                    if (px == x && py == y) return {x, y};  // shared exactly: stays
+                    const double d = (px - x) * (px - x) + (py - y) * (py - y);
+                    if (d <= best) best = d, bx = px, by = py;
+                }
+            }
+        return {bx, by};
+    }
+    GEOSGeometry* snap_ring(geos::Context& g, const GEOSGeometry* ring) {
+        const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(g.handle(), ring);
+        unsigned n = 0;
+        GEOSCoordSeq_getSize_r(g.handle(), seq, &n);
+        GEOSCoordSequence* out = GEOSCoordSeq_create_r(g.handle(), n, 2);
+        for (unsigned i = 0; i < n; ++i) {
+            double x = 0, y = 0;
+            GEOSCoordSeq_getXY_r(g.handle(), seq, i, &x, &y);
+            const auto [sx, sy] = nearest(x, y);
+            GEOSCoordSeq_setXY_r(g.handle(), out, i, sx, sy);
+        }
+        return GEOSGeom_createLinearRing_r(g.handle(), out);
+    }
+    double tol_;
+    std::map<std::pair<long long, long long>, std::vector<std::pair<double, double>>> cells_;
+};
+
 /// One grid of an edited village as it will be written.
 struct Outcome {
     const FileGrid* src = nullptr;
@@ -397,25 +479,21 @@ EditImportReport import_edits(Store& store, const EditImportOptions& opt, const 
         }
 
         // snap: the untouched grids stay as they are; each edited one snaps to the
-        // outline and to the grids before it
+        // outline and to the grids before it, vertex to vertex
         auto outline = g.from_wkb(w.village.wkb.data(), w.village.wkb.size());
         std::vector<geos::Geometry> geoms(w.features.size());
-        std::vector<const GEOSGeometry*> reference{outline.get()};
+        VertexSnapper snapper(snap_deg);
+        snapper.add(g, outline.get());
         for (std::size_t k = 0; k < w.features.size(); ++k)
             if (!w.features[k]->touched) {
                 geoms[k] = g.from_wkb(w.features[k]->wkb.data(), w.features[k]->wkb.size());
-                reference.push_back(geoms[k].get());
+                snapper.add(g, geoms[k].get());
             }
         for (std::size_t k = 0; k < w.features.size(); ++k) {
             if (geoms[k]) continue;
             auto raw = g.from_wkb(w.features[k]->wkb.data(), w.features[k]->wkb.size());
-            if (snap_deg > 0) {
-                auto ref = g.collect(reference);
-                geoms[k] = g.own(GEOSSnap_r(g.handle(), raw.get(), ref.get(), snap_deg), "snap");
-            } else {
-                geoms[k] = std::move(raw);
-            }
-            reference.push_back(geoms[k].get());
+            geoms[k] = snap_deg > 0 ? snapper.snap(g, raw.get()) : std::move(raw);
+            snapper.add(g, geoms[k].get());
         }
 
         // coverage of the village
@@ -629,6 +707,11 @@ EditImportReport import_edits(Store& store, const EditImportOptions& opt, const 
         }
     }
     if (!rep.problems.empty() || opt.dry_run || edited.empty()) return rep;
+    const bool any_change = std::any_of(edited.begin(), edited.end(), [](const VillageWork* w) {
+        return !w->retired.empty() ||
+               std::any_of(w->grids.begin(), w->grids.end(), [](const Outcome& o) { return o.write; });
+    });
+    if (!any_change) return rep;  // edited, but snapped back to what the store has: no version
 
     // --- write: one run, the versions, serials, lineage; then events follow
     const std::string now = repo::now_timestamp(store);
