@@ -341,6 +341,26 @@ TEST_CASE("edits: a shared boundary moved, a split, a merge and a new estate kee
                             "WHERE g.village_code = '" + village + "' AND NOT ST_Intersects(g.geom, e.geom)") == 0);
     CHECK(sql::query_int(s, "SELECT count(*) FROM events WHERE grid_code LIKE '" + village + "%'") > 0);
 
+    // the grids as they stood before the edit, from the history (the partition's time
+    // set back a year so that it cannot fall in the edit's second)
+    sql::exec(s, "UPDATE grids SET valid_from = '2025-06-01T08:00:00Z' WHERE run_id = 1");
+    sql::exec(s, "UPDATE grids SET valid_to = '2025-06-01T08:00:00Z' WHERE run_id = 1 AND valid_to IS NOT NULL AND "
+                 "closed_by = 1");
+    const auto then = run_wangge({"--db", db, "grids", "list", "--village", village, "--at", "2025-12-31"});
+    REQUIRE(then.exit_code == 0);
+    CHECK_THAT(then.out, Catch::Contains(gone + "  base"));
+    CHECK_THAT(then.out, Catch::Contains("10 grids"));
+    const auto now_list = run_wangge({"--db", db, "grids", "list", "--village", village});
+    CHECK_THAT(now_list.out, !Catch::Contains(gone + "  base"));
+    CHECK_THAT(now_list.out, Catch::Contains("11 grids"));
+    CHECK(run_wangge({"--db", db, "grids", "list", "--village", village, "--at", "2025-01-01"}).exit_code == 3);
+    CHECK(run_wangge({"--db", db, "grids", "list", "--village", village, "--at", "yesterday"}).exit_code == 2);
+    const auto old_export = dir / "then.gpkg";
+    REQUIRE(run_wangge({"--db", db, "export", "grids", "--village", village, "--at", "2025-12-31 23:00", "--out",
+                        old_export.string()})
+                .exit_code == 0);
+    CHECK(feature_count(old_export, "grids") == 10);
+
     // the same file again: the village changed since the export, so it is refused
     const std::string after = grids_digest(db);
     const auto stale = run_wangge({"--db", db, "import", "edits", edited.string()});

@@ -32,9 +32,14 @@ void add_export(CLI::App& app, Registry& reg) {
     exp->add_option("--village", (*scope)[0], "Only this village/community and its grids (12-digit code in the store)");
     exp->add_option("--township", (*scope)[1], "Only this township/street and what is in it (9-digit code in the store)");
     exp->add_option("--county", (*scope)[2], "Only this county and what is in it (6-digit code in the store)");
+    auto at = std::make_shared<std::string>();
+    exp->add_option("--at", *at, "grids: as they stood at this time (UTC: 2026-12-02 = the end of that day, "
+                                 "2026-12-02 10:00), from the history; default now");
     add_overwrite_flag(exp, opt->overwrite);
-    exp->callback([&reg, opt, out, scope] {
-        *reg.action = [&reg, opt, out, scope] {
+    exp->callback([&reg, opt, out, scope, at] {
+        *reg.action = [&reg, opt, out, scope, at] {
+            const std::string when = at->empty() ? std::string() : normalise_time_at(*at);
+            if (!when.empty() && opt->layer != "grids") throw usage_error("--at is for the grids layer");
             static constexpr std::array<Level, 3> levels{Level::village, Level::township, Level::county};
             int given = 0;
             for (const auto& c : *scope) given += !c.empty();
@@ -46,7 +51,7 @@ void add_export(CLI::App& app, Registry& reg) {
             // a scope is the prefix of every code under it, once it is known to be stored
             for (std::size_t i = 0; i < levels.size(); ++i)
                 if (!(*scope)[i].empty()) opt->prefix = checked_scope_code(store, levels[i], (*scope)[i]);
-            const auto n = opt->layer == "grids" ? export_grids(store, opt->out, opt->format, opt->prefix, opt->overwrite)
+            const auto n = opt->layer == "grids" ? export_grids(store, opt->out, opt->format, opt->prefix, opt->overwrite, when)
                                                  : export_layer(store, *opt);
             if (!reg.globals.quiet)
                 fmt::print("exported {} {} to {}{}\n", n, opt->layer, opt->out.string(),

@@ -57,13 +57,19 @@ void add_grids(CLI::App& app, Registry& reg) {
     list->add_option("--village", *village, "12-digit village/community code");
     list->add_option("--township", *township, "9-digit township/street code");
     list->add_option("--county", *county, "6-digit county code");
-    list->callback([&reg, village, township, county] {
-        *reg.action = [&reg, village, township, county] {
+    auto at = std::make_shared<std::string>();
+    list->add_option("--at", *at, "As they stood at this time (UTC: 2026-12-02 = the end of that day, "
+                                  "2026-12-02 10:00), from the history (wangge history)");
+    list->callback([&reg, village, township, county, at] {
+        *reg.action = [&reg, village, township, county, at] {
             const std::string prefix = !village->empty() ? *village : !township->empty() ? *township : *county;
             if (prefix.empty()) throw usage_error("give --village, --township or --county");
+            const std::string when = at->empty() ? std::string() : normalise_time_at(*at);
             Store store(reg.globals.db, Store::Mode::read_only);
-            const auto rows = list_grids(store, prefix);
-            if (rows.empty()) throw input_error(fmt::format("no grids under {} (run wangge partition first)", prefix));
+            const auto rows = list_grids(store, prefix, false, when);
+            if (rows.empty())
+                throw input_error(when.empty() ? fmt::format("no grids under {} (run wangge partition first)", prefix)
+                                               : fmt::format("no grids under {} at {}", prefix, when));
             fmt::print("{:<15}  {:<9}  {:>10}  {:>9}  {:>7}  {:<16}  {}\n", "code", "type", "households", "area_km2",
                        "compact", "beidou", "village");
             std::int64_t hh = 0;

@@ -145,7 +145,13 @@ struct GridRow {
 void check_code_prefix(const std::string& prefix);
 /// Current grids whose code starts with `prefix` (a county, township or village code),
 /// ordered by code; with their outlines (`wkb`) when `with_geometry`.
-std::vector<GridRow> list_grids(Store& store, const std::string& prefix, bool with_geometry = false);
+/// With `at` (normalise_time_at): the grids as they stood then.
+std::vector<GridRow> list_grids(Store& store, const std::string& prefix, bool with_geometry = false,
+                                const std::string& at = "");
+/// A user's time for `at`: "2026-12-02" (the end of that day, UTC), "2026-12-02 10:00",
+/// "2026-12-02T10:00:00Z"; returned as stored ("2026-12-02T10:00:00Z"). Throws
+/// usage_error for anything else.
+std::string normalise_time_at(const std::string& text);
 /// A grid by code (current version), with its history (all versions, newest first).
 std::vector<GridRow> grid_history(Store& store, const std::string& code);
 /// Lineage rows that mention a code: (run, old, new, kind).
@@ -160,6 +166,6 @@ std::string checked_scope_code(Store& store, Level level, const std::string& cod
 /// default style per layer; one-layer formats: a sibling `<stem>_villages<ext>`).
 /// Returns the number of grids written.
 std::int64_t export_grids(Store& store, const std::filesystem::path& out, const std::string& format,
-                          const std::string& prefix, bool overwrite);
+                          const std::string& prefix, bool overwrite, const std::string& at = "");
 
 } // namespace wangge

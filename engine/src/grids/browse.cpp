@@ -44,9 +44,36 @@ void check_code_prefix(const std::string& prefix) {
         throw usage_error(fmt::format("'{}' is not a code prefix (digits only)", prefix));
 }
 
-std::vector<GridRow> list_grids(Store& store, const std::string& prefix, bool with_geometry) {
+std::string normalise_time_at(const std::string& text) {
+    auto digits = [&](std::size_t from, std::size_t n) {
+        if (text.size() < from + n) return false;
+        for (std::size_t i = from; i < from + n; ++i)
+            if (text[i] < '0' || text[i] > '9') return false;
+        return true;
+    };
+    const bool date = digits(0, 4) && text.size() >= 10 && text[4] == '-' && digits(5, 2) && text[7] == '-' && digits(8, 2);
+    if (date && text.size() == 10) return text + "T23:59:59Z";
+    if (date && text.size() >= 16 && (text[10] == ' ' || text[10] == 'T') && digits(11, 2) && text[13] == ':' &&
+        digits(14, 2)) {
+        std::string t = text.substr(0, 10) + "T" + text.substr(11, 5);
+        std::size_t rest = 16;
+        if (text.size() >= 19 && text[16] == ':' && digits(17, 2)) {
+            t += text.substr(16, 3);
+            rest = 19;
+        } else {
+            t += ":00";
+        }
+        const std::string tail = text.substr(rest);
+        if (tail.empty() || tail == "Z") return t + "Z";
+    }
+    throw usage_error(fmt::format("'{}' is not a time: give 2026-12-02 (the end of that day), 2026-12-02 10:00 or "
+                                  "2026-12-02T10:00:00Z, in UTC",
+                                  text));
+}
+
+std::vector<GridRow> list_grids(Store& store, const std::string& prefix, bool with_geometry, const std::string& at) {
     check_code_prefix(prefix);
-    auto rows = repo::current_grids(store, prefix, with_geometry);
+    auto rows = repo::current_grids(store, prefix, with_geometry, at);
     fill_names(store, rows);
     return rows;
 }

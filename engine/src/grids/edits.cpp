@@ -536,6 +536,12 @@ EditImportReport import_edits(Store& store, const EditImportOptions& opt, const 
                 what = fmt::format("{} is in several pieces: a grid must be one piece", join(grids));
                 break;
             default:
+                // a warning between grids the editor did not touch is the store's, not the edit's
+                if (std::none_of(grids.begin(), grids.end(), [&](const std::string& c) {
+                        const auto it = by_label.find(c);
+                        return it != by_label.end() && it->second->touched;
+                    }))
+                    continue;
                 rep.warnings.push_back(fmt::format("village {}: {} {}: {}", vcode, to_string(f.kind), join(grids), f.detail));
                 continue;
             }

@@ -31,7 +31,7 @@ std::string utc_now() {
 }  // namespace
 
 std::int64_t export_grids(Store& store, const std::filesystem::path& out, const std::string& format,
-                          const std::string& prefix, bool overwrite) {
+                          const std::string& prefix, bool overwrite, const std::string& at) {
     check_code_prefix(prefix);
     const std::string driver = format.empty() ? driver_for_path(out) : format;
     // Shapefile field names stop at 10 characters: keep them short everywhere.
@@ -88,7 +88,7 @@ std::int64_t export_grids(Store& store, const std::filesystem::path& out, const 
     geos::Context& g = geos::Context::local();
     std::vector<VectorValue> values;
     std::string checksum;
-    for (const GridRow& r : list_grids(store, prefix, true)) {
+    for (const GridRow& r : list_grids(store, prefix, true, at)) {
         // over the outline as stored and type and name as written here: what an
         // editor leaves alone comes back with the same value
         checksum = grid_checksum(g, r.wkb, r.type, r.name);

@@ -52,10 +52,13 @@ std::int64_t count_partition_runs(Store& store) {
     return sql::query_int(store, "SELECT count(*) FROM partition_runs");
 }
 
-std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool with_geometry) {
+std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool with_geometry, const std::string& at) {
     Statement st = sql::prepare(store, std::string(grid_columns) + ", id" + (with_geometry ? ", AsBinary(geom)" : "") +
-                                           " FROM grids WHERE valid_to IS NULL AND code LIKE ? || '%' ORDER BY code");
-    st.bind(1, prefix);
+                                           " FROM grids WHERE " +
+                                           (at.empty() ? "valid_to IS NULL AND ?2 = ''"
+                                                       : "valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2)") +
+                                           " AND code LIKE ?1 || '%' ORDER BY code");
+    st.bind(1, prefix).bind(2, at);
     std::vector<GridRow> out;
     while (st.step()) {
         out.push_back(grid_row_of(st));

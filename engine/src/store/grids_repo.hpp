@@ -42,7 +42,9 @@ std::int64_t count_partition_runs(Store& store);
 /// Current grids whose code starts with `prefix` (digits only; empty: all), ordered
 /// by code. village/township/county codes are filled, their names left empty; the
 /// geometry (WKB, EPSG:4490) only when `with_geometry`.
-std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool with_geometry);
+/// With `at` (a UTC time as stored, "2026-12-02T10:00:00Z"): the versions current then.
+std::vector<GridRow> current_grids(Store& store, const std::string& prefix, bool with_geometry,
+                                   const std::string& at = "");
 /// Every version of the grid `code`: the current one first, then newest first.
 /// Names left empty, no geometry.
 std::vector<GridRow> grid_versions(Store& store, const std::string& code);
