@@ -530,6 +530,7 @@ PartitionReport run_partition(Store& store, const PartitionOptions& opt, const P
                                });
             if (moved) changed.push_back(jobs[i].input.wkb);
         }
+        pause_point("partition:written");
         rep.events_reassigned = reassign_events_within(store, changed).changed;
         tx->commit();
     }
