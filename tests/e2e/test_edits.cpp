@@ -571,3 +571,39 @@ TEST_CASE("edits: vertices a hand drew 0.2 m off a neighbour's snap back; withou
     CHECK_THAT(snapped.out, Catch::Contains("nothing to import: the grids of"));
     CHECK(grids_digest(db) == before);
 }
+
+TEST_CASE("edits: --tiles brings an archive up to date after the import and after a rollback", "[e2e][edits][slow]") {
+    TempDir dir("edits-tiles");
+    const std::string db = (dir / "s.sqlite").string();
+    prepare(db, dir.path());
+    const auto archive = dir / "t.pmtiles";
+    REQUIRE(run_wangge({"--db", db, "tiles", "build", "--township", town, "--maxzoom", "14", "--out", archive.string()})
+                .exit_code == 0);
+    auto feats = export_village(db, dir / "v.gpkg", "--village", village);
+    const auto [a, b] = neighbours(feats, {});
+    Feat& fa = *by_code(feats, a);
+    Feat& fb = *by_code(feats, b);
+    auto edge = gx().intersection(fa.geom.get(), fb.geom.get());
+    const auto [x, y] = inside_point(edge.get());
+    auto box = box_at(x, y, 0.0002);
+    fa.geom = unite(fa.geom.get(), gx().intersection(fb.geom.get(), box.get()).get());
+    fb.geom = gx().difference(fb.geom.get(), box.get());
+    write_grids(dir / "e.gpkg", feats);
+    const auto before = read_file(archive);
+    const auto r = run_wangge({"--db", db, "import", "edits", (dir / "e.gpkg").string(), "--tiles", archive.string()});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("imported as version 2"));
+    CHECK_THAT(r.out, Catch::Contains(archive.string() + ": changes since"));
+    CHECK_THAT(r.out, !Catch::Contains(" 0 tiles regenerated"));
+    const auto after = read_file(archive);
+    CHECK(after != before);
+    const auto rb = run_wangge({"--db", db, "rollback", "2", "--tiles", archive.string()});
+    INFO(rb.out << rb.err);
+    REQUIRE(rb.exit_code == 0);
+    CHECK_THAT(rb.out, Catch::Contains(archive.string() + ": changes since"));
+    CHECK(read_file(archive) != after);
+    // a missing archive is a usage error before anything is imported
+    CHECK(run_wangge({"--db", db, "import", "edits", (dir / "e.gpkg").string(), "--tiles", (dir / "no.pmtiles").string()})
+              .exit_code == 2);
+}

@@ -103,7 +103,13 @@ TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample][slow
     CHECK(feature_count(dir / "wuxing_villages.gpkg") > 0);
     // grids: every village partitioned, the three dedicated areas became grids
     CHECK_THAT(r.out, Catch::Contains("partitioned 1301 villages into"));
-    CHECK_THAT(r.out, Catch::Contains("(3 dedicated), 0 codes retired, 1 partition runs"));
+    // the redraw: a community exported, split and merged by script, imported, rolled back
+    CHECK_THAT(r.out, Catch::Contains("exported 10 grids to"));
+    CHECK_THAT(r.out, Catch::Contains("retired   330502001005002  into 330502001005005"));
+    CHECK_THAT(r.out, Catch::Contains("imported as version 2: 7 kept, 2 reshaped, 1 new, 1 retired"));
+    CHECK_THAT(r.out, Catch::Contains("rolled back version 2 as version 3"));
+    // after the rollback: the partition's grids again; the edit's new code retired for good
+    CHECK_THAT(r.out, Catch::Contains("(3 dedicated), 1 codes retired, 3 versions"));
     CHECK_THAT(r.out, Catch::Contains("dedicated         196"));
     CHECK(feature_count(dir / "huzhou_grids.gpkg") > 3000);
     CHECK(read_file(dir / "partition_report.csv").find("330502001005,") != std::string::npos);

@@ -58,6 +58,8 @@ void add_info(CLI::App& app, Registry& reg);
 void add_partition(CLI::App& app, Registry& reg);
 void add_grids(CLI::App& app, Registry& reg);
 void add_history(CLI::App& app, Registry& reg);
+/// `tiles update FILE` on an open store (also after import edits / rollback --tiles).
+void update_archive(const Registry& reg, Store& store, const std::string& file, int threads = 0);
 void add_code(CLI::App& app, Registry& reg);
 void add_events(CLI::App& app, Registry& reg);
 void add_assign(CLI::App& app, Registry& reg);

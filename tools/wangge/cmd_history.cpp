@@ -90,10 +90,14 @@ void add_history(CLI::App& app, Registry& reg) {
     rb->add_option("--message", ropt->message, "Why, for the history");
     rb->add_flag("--dry-run", ropt->dry_run, "Print what would be restored and retired; write nothing");
     rb->add_flag("--force", ropt->force, "Also when later versions changed the same villages (undone there too)");
-    rb->callback([&reg, ropt] {
-        *reg.action = [&reg, ropt] {
+    auto rtiles = std::make_shared<std::string>();
+    rb->add_option("--tiles", *rtiles, "Afterwards, bring this archive up to date (wangge tiles update)")
+        ->check(CLI::ExistingFile);
+    rb->callback([&reg, ropt, rtiles] {
+        *reg.action = [&reg, ropt, rtiles] {
             Store store(reg.globals.db, Store::Mode::must_exist);
             const auto r = rollback_version(store, *ropt);
+            if (r.run_id && !rtiles->empty() && reg.globals.quiet) update_archive(reg, store, *rtiles);
             if (reg.globals.quiet) return ok;
             for (const auto& l : r.later) fmt::print(stderr, "warning: {}\n", l);
             for (const auto& c : r.changes) fmt::print("  {:<9} {}  {}\n", c.kind, c.code, c.detail);
@@ -109,6 +113,7 @@ void add_history(CLI::App& app, Registry& reg) {
             else
                 fmt::print("nothing to roll back: the grids of version {}'s villages are as they were before it\n",
                            ropt->version);
+            if (r.run_id && !rtiles->empty()) update_archive(reg, store, *rtiles);
             return ok;
         };
     });

@@ -228,10 +228,13 @@ void add_import(CLI::App& app, Registry& reg) {
     ed->add_option("--snap-m", eopt->snap_m,
                    "Vertices of edited grids this close (metres) to the village outline or a neighbour snap to it")
         ->capture_default_str();
+    auto etiles = std::make_shared<std::string>();
+    ed->add_option("--tiles", *etiles, "After the import, bring this archive up to date (wangge tiles update)")
+        ->check(CLI::ExistingFile);
     ed->add_option("--s-srs", eopt->source.s_srs, "Source CRS, overriding the file's");
     ed->add_option("--encoding", eopt->source.encoding, "Text encoding of the attributes");
-    ed->callback([&reg, eopt, efile] {
-        *reg.action = [&reg, eopt, efile] {
+    ed->callback([&reg, eopt, efile, etiles] {
+        *reg.action = [&reg, eopt, efile, etiles] {
             eopt->source.file = *efile;
             Store store(reg.globals.db, Store::Mode::must_exist);
             const auto r = import_edits(store, *eopt);
@@ -253,31 +256,34 @@ void add_import(CLI::App& app, Registry& reg) {
                            r.problems.size(), r.problems.size() == 1 ? "" : "s", r.file);
                 return input_rejected;
             }
-            if (reg.globals.quiet) return ok;
-            int untouched = 0;
-            for (const auto& v : r.villages) {
-                if (v.state == "untouched") {
-                    ++untouched;
-                    continue;
+            const auto print = [&] {
+                int untouched = 0;
+                for (const auto& v : r.villages) {
+                    if (v.state == "untouched") {
+                        ++untouched;
+                        continue;
+                    }
+                    fmt::print("village {} {}{}: {} grids -> {}, households {} -> {}\n", v.village_code, v.village_name,
+                               v.state == "forced" ? " (forced over changes since the export)" : "", v.grids_before,
+                               v.grids_after, v.households_before, v.households_after);
+                    for (const auto& c : v.changes)
+                        if (c.kind != "unchanged")
+                            fmt::print("  {:<9} {}{}\n", c.kind, c.code, c.detail.empty() ? "" : "  " + c.detail);
                 }
-                fmt::print("village {} {}{}: {} grids -> {}, households {} -> {}\n", v.village_code, v.village_name,
-                           v.state == "forced" ? " (forced over changes since the export)" : "", v.grids_before,
-                           v.grids_after, v.households_before, v.households_after);
-                for (const auto& c : v.changes)
-                    if (c.kind != "unchanged")
-                        fmt::print("  {:<9} {}{}\n", c.kind, c.code, c.detail.empty() ? "" : "  " + c.detail);
-            }
-            if (untouched)
-                fmt::print("{} village{} in the file unchanged, left as they are\n", untouched, untouched == 1 ? "" : "s");
-            if (eopt->dry_run)
-                fmt::print("dry run: {} kept, {} reshaped, {} new, {} retired; nothing written\n", r.kept, r.reshaped,
-                           r.added, r.retired);
-            else if (r.written())
-                fmt::print("imported as version {}: {} kept, {} reshaped, {} new, {} retired; {} events moved to "
-                           "another grid, in {}\n",
-                           r.run_id, r.kept, r.reshaped, r.added, r.retired, r.events_reassigned, reg.globals.db);
-            else
-                fmt::print("nothing to import: the grids of {} are as the store has them\n", r.file);
+                if (untouched)
+                    fmt::print("{} village{} in the file unchanged, left as they are\n", untouched, untouched == 1 ? "" : "s");
+                if (eopt->dry_run)
+                    fmt::print("dry run: {} kept, {} reshaped, {} new, {} retired; nothing written\n", r.kept, r.reshaped,
+                               r.added, r.retired);
+                else if (r.written())
+                    fmt::print("imported as version {}: {} kept, {} reshaped, {} new, {} retired; {} events moved to "
+                               "another grid, in {}\n",
+                               r.run_id, r.kept, r.reshaped, r.added, r.retired, r.events_reassigned, reg.globals.db);
+                if (!eopt->dry_run && !r.written())
+                    fmt::print("nothing to import: the grids of {} are as the store has them\n", r.file);
+            };
+            if (!reg.globals.quiet) print();
+            if (r.written() && !etiles->empty()) update_archive(reg, store, *etiles);
             return ok;
         };
     });

@@ -29,7 +29,7 @@ void add_info(CLI::App& app, Registry& reg) {
             fmt::print("({} in all)\n", total);
             fmt::print("households      {} points, {} households\n", i.household_points, i.households);
             fmt::print("barriers        {} lines\n", i.barriers);
-            fmt::print("grids           {} current ({} dedicated), {} codes retired, {} partition runs\n", i.grids,
+            fmt::print("grids           {} current ({} dedicated), {} codes retired, {} versions (wangge history)\n", i.grids,
                        i.dedicated_grids, i.retired_codes, i.partition_runs);
             fmt::print("events          {} ({} in no grid); {} event types\n", i.events, i.events_uncovered,
                        i.event_types);

@@ -135,6 +135,20 @@ void add_tiles(CLI::App& app, Registry& reg) {
     });
 }
 
+void update_archive(const Registry& reg, Store& store, const std::string& file, int threads) {
+    auto opt = tiles::update_options(file);
+    opt.threads = threads;
+    tiles::BuildReport r;
+    {
+        Progress progress(reg.globals);
+        r = tiles::build_tiles(store, opt, progress.fn());
+    }
+    for (const auto& a : r.size_actions) fmt::print(stderr, "size: {}\n", a);
+    if (!reg.globals.quiet)
+        fmt::print("{}: changes since {}: {} tiles regenerated, {} kept; {} tiles in all, {:.1f} MB, in {:.1f} s\n",
+                   file, r.since, r.regenerated, r.copied, r.tiles, r.bytes / 1e6, r.seconds);
+}
+
 void add_tiles_update(CLI::App* t, Registry& reg) {
     auto file = std::make_shared<std::string>();
     auto threads = std::make_shared<int>(0);
@@ -146,18 +160,8 @@ void add_tiles_update(CLI::App* t, Registry& reg) {
     u->add_option("-j,--threads", *threads, "Worker threads (default: all cores)");
     u->callback([&reg, file, threads] {
         *reg.action = [&reg, file, threads] {
-            auto opt = tiles::update_options(*file);
-            opt.threads = *threads;
             Store store(reg.globals.db, Store::Mode::read_only);
-            tiles::BuildReport r;
-            {
-                Progress progress(reg.globals);
-                r = tiles::build_tiles(store, opt, progress.fn());
-            }
-            for (const auto& a : r.size_actions) fmt::print(stderr, "size: {}\n", a);
-            if (!reg.globals.quiet)
-                fmt::print("{}: changes since {}: {} tiles regenerated, {} kept; {} tiles in all, {:.1f} MB, in {:.1f} s\n",
-                           file->c_str(), r.since, r.regenerated, r.copied, r.tiles, r.bytes / 1e6, r.seconds);
+            update_archive(reg, store, *file, *threads);
             return ok;
         };
     });
