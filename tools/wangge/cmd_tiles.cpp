@@ -135,9 +135,9 @@ void add_tiles(CLI::App& app, Registry& reg) {
     });
 }
 
-void update_archive(const Registry& reg, Store& store, const std::string& file, int threads) {
-    auto opt = tiles::update_options(file);
-    opt.threads = threads;
+namespace {
+
+void update_archive(const Registry& reg, Store& store, const std::string& file, tiles::BuildOptions opt) {
     tiles::BuildReport r;
     {
         Progress progress(reg.globals);
@@ -147,6 +147,14 @@ void update_archive(const Registry& reg, Store& store, const std::string& file, 
     if (!reg.globals.quiet)
         fmt::print("{}: changes since {}: {} tiles regenerated, {} kept; {} tiles in all, {:.1f} MB, in {:.1f} s\n",
                    file, r.since, r.regenerated, r.copied, r.tiles, r.bytes / 1e6, r.seconds);
+}
+
+}  // namespace
+
+void update_archive(const Registry& reg, Store& store, const std::string& file, int threads) {
+    auto opt = tiles::update_options(file);
+    opt.threads = threads;
+    update_archive(reg, store, file, std::move(opt));
 }
 
 void add_tiles_update(CLI::App* t, Registry& reg) {
@@ -160,8 +168,11 @@ void add_tiles_update(CLI::App* t, Registry& reg) {
     u->add_option("-j,--threads", *threads, "Worker threads (default: all cores)");
     u->callback([&reg, file, threads] {
         *reg.action = [&reg, file, threads] {
+            // the archive's own faults first: naming them needs no store
+            auto opt = tiles::update_options(*file);
+            opt.threads = *threads;
             Store store(reg.globals.db, Store::Mode::read_only);
-            update_archive(reg, store, *file, *threads);
+            update_archive(reg, store, *file, std::move(opt));
             return ok;
         };
     });
