@@ -15,6 +15,7 @@
 #include "geometry/geos.hpp"
 #include "grids/checksum.hpp"
 #include "store/sql.hpp"
+#include "edit_files.hpp"
 #include "support.hpp"
 #include "wangge/store.hpp"
 
@@ -24,14 +25,6 @@ using namespace wangge::test;
 namespace {
 
 const std::string town = "330502001", village = "330502001005", neighbour_village = "330502001006";
-
-struct Feat {
-    std::string code, village, type = "base", name, checksum;
-    std::int64_t version = 0;
-    geos::Geometry geom;
-};
-
-geos::Context& gx() { return geos::Context::local(); }
 
 /// The township partitioned, with the sample's households and events: built once
 /// per process, copied for each test (Catch runs a test case again for each section).
@@ -53,112 +46,6 @@ void prepare(const std::string& db, const fs::path&) {
     fs::copy_file(path, db, fs::copy_options::overwrite_existing);
 }
 
-std::vector<Feat> read_grids(const fs::path& file) {
-    std::vector<Feat> out;
-    GDALAllRegister();
-    GDALDatasetH ds = GDALOpenEx(file.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
-    REQUIRE(ds);
-    OGRLayerH layer = GDALDatasetGetLayerByName(ds, "grids");
-    if (!layer) layer = GDALDatasetGetLayer(ds, 0);
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-    auto idx = [&](const char* n) { return OGR_FD_GetFieldIndex(defn, n); };
-    const int ic = idx("code"), iv = idx("village"), iver = idx("version"), ick = idx("checksum"), it = idx("type"),
-              in = idx("name");
-    REQUIRE(ic >= 0);
-    REQUIRE(iver >= 0);
-    REQUIRE(ick >= 0);
-    OGR_L_ResetReading(layer);
-    while (OGRFeatureH f = OGR_L_GetNextFeature(layer)) {
-        Feat x;
-        x.code = OGR_F_GetFieldAsString(f, ic);
-        x.village = OGR_F_GetFieldAsString(f, iv);
-        x.version = OGR_F_GetFieldAsInteger64(f, iver);
-        x.checksum = OGR_F_GetFieldAsString(f, ick);
-        x.type = OGR_F_GetFieldAsString(f, it);
-        x.name = OGR_F_IsFieldSetAndNotNull(f, in) ? OGR_F_GetFieldAsString(f, in) : "";
-        OGRGeometryH geom = OGR_F_GetGeometryRef(f);
-        std::vector<unsigned char> wkb(static_cast<std::size_t>(OGR_G_WkbSize(geom)));
-        OGR_G_ExportToIsoWkb(geom, wkbNDR, wkb.data());
-        x.geom = gx().from_wkb(wkb.data(), wkb.size());
-        out.push_back(std::move(x));
-        OGR_F_Destroy(f);
-    }
-    GDALClose(ds);
-    return out;
-}
-
-/// What a QGIS user hands back: a GeoPackage with the grid fields (blank ones for a
-/// new grid), written anew.
-void write_grids(const fs::path& file, const std::vector<Feat>& feats) {
-    fs::remove(file);
-    GDALAllRegister();
-    GDALDriverH drv = GDALGetDriverByName("GPKG");
-    GDALDatasetH ds = GDALCreate(drv, file.string().c_str(), 0, 0, 0, GDT_Unknown, nullptr);
-    REQUIRE(ds);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
-    OSRImportFromEPSG(srs, 4490);
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRLayerH layer = GDALDatasetCreateLayer(ds, "grids", srs, wkbMultiPolygon, nullptr);
-    OSRDestroySpatialReference(srs);
-    for (const char* n : {"code", "village", "checksum", "type", "name"}) {
-        OGRFieldDefnH fd = OGR_Fld_Create(n, OFTString);
-        OGR_L_CreateField(layer, fd, 1);
-        OGR_Fld_Destroy(fd);
-    }
-    OGRFieldDefnH fd = OGR_Fld_Create("version", OFTInteger64);
-    OGR_L_CreateField(layer, fd, 1);
-    OGR_Fld_Destroy(fd);
-    for (const auto& x : feats) {
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-        auto set = [&](const char* n, const std::string& v) {
-            if (!v.empty()) OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, n), v.c_str());
-        };
-        set("code", x.code);
-        set("village", x.village);
-        set("checksum", x.checksum);
-        set("type", x.type);
-        set("name", x.name);
-        if (x.version) OGR_F_SetFieldInteger64(f, OGR_F_GetFieldIndex(f, "version"), x.version);
-        const auto wkb = gx().to_wkb(x.geom.get());
-        OGRGeometryH geom = nullptr;
-        REQUIRE(OGR_G_CreateFromWkb(wkb.data(), nullptr, &geom, static_cast<int>(wkb.size())) == OGRERR_NONE);
-        OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(geom));
-        REQUIRE(OGR_L_CreateFeature(layer, f) == OGRERR_NONE);
-        OGR_F_Destroy(f);
-    }
-    GDALClose(ds);
-}
-
-/// The export a GIS user edits.
-std::vector<Feat> export_village(const std::string& db, const fs::path& out, const std::string& scope_option,
-                                 const std::string& scope) {
-    const auto r = run_wangge({"--db", db, "export", "grids", scope_option, scope, "--out", out.string(), "--overwrite"});
-    REQUIRE(r.exit_code == 0);
-    return read_grids(out);
-}
-
-geos::Geometry box_at(double x, double y, double half_deg) {
-    return gx().from_wkt(fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", x - half_deg, y - half_deg,
-                                     x + half_deg, y + half_deg));
-}
-std::pair<double, double> inside_point(const GEOSGeometry* g) {
-    auto p = gx().own(GEOSPointOnSurface_r(gx().handle(), g), "point");
-    double x = 0, y = 0;
-    GEOSGeomGetX_r(gx().handle(), p.get(), &x);
-    GEOSGeomGetY_r(gx().handle(), p.get(), &y);
-    return {x, y};
-}
-geos::Geometry unite(const GEOSGeometry* a, const GEOSGeometry* b) {
-    return gx().own(GEOSUnion_r(gx().handle(), a, b), "union");
-}
-/// Length (degrees) of the boundary two grids share.
-double shared_edge(const GEOSGeometry* a, const GEOSGeometry* b) {
-    auto i = gx().intersection(a, b);
-    double len = 0;
-    GEOSLength_r(gx().handle(), i.get(), &len);
-    return len;
-}
-
 std::string grids_digest(const std::string& db) {
     Store s(db, Store::Mode::must_exist);
     return *sql::query_text(s,
@@ -177,23 +64,6 @@ std::string current_digest(const std::string& db) {
                                "ORDER BY id)");
 }
 
-Feat* by_code(std::vector<Feat>& v, const std::string& code) {
-    for (auto& f : v)
-        if (f.code == code) return &f;
-    return nullptr;
-}
-
-/// Two grids of the village that share an edge, other than those in `not_these`.
-std::pair<std::string, std::string> neighbours(std::vector<Feat>& v, const std::set<std::string>& not_these) {
-    for (auto& a : v)
-        for (auto& b : v)
-            if (a.code < b.code && a.village == village && b.village == village && !not_these.count(a.code) &&
-                !not_these.count(b.code) && shared_edge(a.geom.get(), b.geom.get()) > 0.001)
-                return {a.code, b.code};
-    FAIL("no neighbours left");
-    return {};
-}
-
 }  // namespace
 
 TEST_CASE("edits: a shared boundary moved, a split, a merge and a new estate keep codes, with lineage and events",
@@ -202,14 +72,14 @@ TEST_CASE("edits: a shared boundary moved, a split, a merge and a new estate kee
     const std::string db = (dir / "s.sqlite").string();
     prepare(db, dir.path());
     const auto exported = dir / "town.gpkg";
-    auto feats = export_village(db, exported, "--township", town);
+    auto feats = export_grids(db, exported, "--township", town);
     std::set<std::string> villages;
     for (const auto& f : feats) villages.insert(f.village);
     REQUIRE(villages.size() > 1);
 
     // a user's session in QGIS, on village 005 only
-    const auto [a, b] = neighbours(feats, {});
-    const auto [c, d] = neighbours(feats, {a, b});
+    const auto [a, b] = neighbours(feats, village, {});
+    const auto [c, d] = neighbours(feats, village, {a, b});
     std::string s_code, e_code;
     for (const auto& f : feats)
         if (f.village == village && f.code != a && f.code != b && f.code != c && f.code != d) {
@@ -217,16 +87,7 @@ TEST_CASE("edits: a shared boundary moved, a split, a merge and a new estate kee
             else if (e_code.empty()) e_code = f.code;
         }
     REQUIRE(!e_code.empty());
-    {  // move the shared boundary of a and b: a takes a 40 m square of b's side
-        Feat& fa = *by_code(feats, a);
-        Feat& fb = *by_code(feats, b);
-        auto edge = gx().intersection(fa.geom.get(), fb.geom.get());
-        const auto [x, y] = inside_point(edge.get());
-        auto box = box_at(x, y, 0.0002);
-        auto taken = gx().intersection(fb.geom.get(), box.get());
-        fa.geom = unite(fa.geom.get(), taken.get());
-        fb.geom = gx().difference(fb.geom.get(), box.get());
-    }
+    move_boundary(feats, a, b);
     double c_area = 0, d_area = 0;
     {  // merge c and d into c's feature (QGIS "merge selected features" keeps one's attributes)
         Feat& fc = *by_code(feats, c);
@@ -427,11 +288,11 @@ TEST_CASE("edits: the usual mistakes are each reported with code, place and reas
     const std::string db = (dir / "s.sqlite").string();
     prepare(db, dir.path());
     const auto exported = dir / "v.gpkg";
-    const auto base = export_village(db, exported, "--township", town);
+    const auto base = export_grids(db, exported, "--township", town);
     const std::string before = grids_digest(db);
 
     auto import_with = [&](const std::string& name, auto&& edit) {
-        auto feats = export_village(db, exported, "--township", town);
+        auto feats = export_grids(db, exported, "--township", town);
         edit(feats);
         const auto file = dir / (name + ".gpkg");
         write_grids(file, feats);
@@ -443,7 +304,7 @@ TEST_CASE("edits: the usual mistakes are each reported with code, place and reas
         return r.err;
     };
     std::vector<Feat> probe = read_grids(exported);
-    const auto [a, b] = neighbours(probe, {});
+    const auto [a, b] = neighbours(probe, village, {});
 
     SECTION("a gap") {
         const auto err = import_with("gap", [&](std::vector<Feat>& f) {
@@ -518,13 +379,13 @@ TEST_CASE("edits: the usual mistakes are each reported with code, place and reas
     (void)base;
 }
 
-TEST_CASE("edits: vertices a hand drew 0.2 m off a neighbour's snap back; without snapping they are gaps and overlaps",
+TEST_CASE("edits: vertices a hand drew 0.2 m off a neighbour's snap back, without snapping they are gaps and overlaps",
           "[e2e][edits]") {
     TempDir dir("edits-snap");
     const std::string db = (dir / "s.sqlite").string();
     prepare(db, dir.path());
-    auto feats = export_village(db, dir / "v.gpkg", "--village", village);
-    const auto [a, b] = neighbours(feats, {});
+    auto feats = export_grids(db, dir / "v.gpkg", "--village", village);
+    const auto [a, b] = neighbours(feats, village, {});
     Feat& fa = *by_code(feats, a);
     // every vertex of a that is a vertex of b moves 0.2 m east (as a hand-drawn edge would lie)
     auto shared = gx().intersection(fa.geom.get(), by_code(feats, b)->geom.get());
@@ -579,15 +440,9 @@ TEST_CASE("edits: --tiles brings an archive up to date after the import and afte
     const auto archive = dir / "t.pmtiles";
     REQUIRE(run_wangge({"--db", db, "tiles", "build", "--township", town, "--maxzoom", "14", "--out", archive.string()})
                 .exit_code == 0);
-    auto feats = export_village(db, dir / "v.gpkg", "--village", village);
-    const auto [a, b] = neighbours(feats, {});
-    Feat& fa = *by_code(feats, a);
-    Feat& fb = *by_code(feats, b);
-    auto edge = gx().intersection(fa.geom.get(), fb.geom.get());
-    const auto [x, y] = inside_point(edge.get());
-    auto box = box_at(x, y, 0.0002);
-    fa.geom = unite(fa.geom.get(), gx().intersection(fb.geom.get(), box.get()).get());
-    fb.geom = gx().difference(fb.geom.get(), box.get());
+    auto feats = export_grids(db, dir / "v.gpkg", "--village", village);
+    const auto [a, b] = neighbours(feats, village, {});
+    move_boundary(feats, a, b);
     write_grids(dir / "e.gpkg", feats);
     const auto before = read_file(archive);
     const auto r = run_wangge({"--db", db, "import", "edits", (dir / "e.gpkg").string(), "--tiles", archive.string()});

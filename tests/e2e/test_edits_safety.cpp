@@ -15,6 +15,7 @@
 
 #include "geometry/geos.hpp"
 #include "store/sql.hpp"
+#include "edit_files.hpp"
 #include "support.hpp"
 #include "wangge/store.hpp"
 
@@ -25,13 +26,6 @@ namespace {
 
 const std::string town1 = "330502001", town2 = "330502002", village1 = "330502001005";
 
-struct Feat {
-    std::string code, village, type = "base", name, checksum;
-    std::int64_t version = 0;
-    geos::Geometry geom;
-};
-
-geos::Context& gx() { return geos::Context::local(); }
 std::string q(const std::string& s) { return "'" + s + "'"; }
 
 /// Both townships partitioned, with the sample's households and events: built once per
@@ -56,135 +50,6 @@ void prepare(const std::string& db) {
         return p;
     }();
     fs::copy_file(path, db, fs::copy_options::overwrite_existing);
-}
-
-std::vector<Feat> read_grids(const fs::path& file) {
-    std::vector<Feat> out;
-    GDALAllRegister();
-    GDALDatasetH ds = GDALOpenEx(file.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
-    REQUIRE(ds);
-    OGRLayerH layer = GDALDatasetGetLayerByName(ds, "grids");
-    REQUIRE(layer);
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-    auto idx = [&](const char* n) { return OGR_FD_GetFieldIndex(defn, n); };
-    const int ic = idx("code"), iv = idx("village"), iver = idx("version"), ick = idx("checksum"), it = idx("type"),
-              in = idx("name");
-    REQUIRE(ic >= 0);
-    REQUIRE(iver >= 0);
-    REQUIRE(ick >= 0);
-    OGR_L_ResetReading(layer);
-    while (OGRFeatureH f = OGR_L_GetNextFeature(layer)) {
-        Feat x;
-        x.code = OGR_F_GetFieldAsString(f, ic);
-        x.village = OGR_F_GetFieldAsString(f, iv);
-        x.version = OGR_F_GetFieldAsInteger64(f, iver);
-        x.checksum = OGR_F_GetFieldAsString(f, ick);
-        x.type = OGR_F_GetFieldAsString(f, it);
-        x.name = OGR_F_IsFieldSetAndNotNull(f, in) ? OGR_F_GetFieldAsString(f, in) : "";
-        OGRGeometryH geom = OGR_F_GetGeometryRef(f);
-        std::vector<unsigned char> wkb(static_cast<std::size_t>(OGR_G_WkbSize(geom)));
-        OGR_G_ExportToIsoWkb(geom, wkbNDR, wkb.data());
-        x.geom = gx().from_wkb(wkb.data(), wkb.size());
-        out.push_back(std::move(x));
-        OGR_F_Destroy(f);
-    }
-    GDALClose(ds);
-    return out;
-}
-
-/// What a QGIS user hands back: a GeoPackage with the grid fields, written anew.
-void write_grids(const fs::path& file, const std::vector<Feat>& feats) {
-    fs::remove(file);
-    GDALAllRegister();
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), file.string().c_str(), 0, 0, 0, GDT_Unknown, nullptr);
-    REQUIRE(ds);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
-    OSRImportFromEPSG(srs, 4490);
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRLayerH layer = GDALDatasetCreateLayer(ds, "grids", srs, wkbMultiPolygon, nullptr);
-    OSRDestroySpatialReference(srs);
-    for (const char* n : {"code", "village", "checksum", "type", "name"}) {
-        OGRFieldDefnH fd = OGR_Fld_Create(n, OFTString);
-        OGR_L_CreateField(layer, fd, 1);
-        OGR_Fld_Destroy(fd);
-    }
-    OGRFieldDefnH fd = OGR_Fld_Create("version", OFTInteger64);
-    OGR_L_CreateField(layer, fd, 1);
-    OGR_Fld_Destroy(fd);
-    for (const auto& x : feats) {
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-        auto set = [&](const char* n, const std::string& v) {
-            if (!v.empty()) OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, n), v.c_str());
-        };
-        set("code", x.code);
-        set("village", x.village);
-        set("checksum", x.checksum);
-        set("type", x.type);
-        set("name", x.name);
-        if (x.version) OGR_F_SetFieldInteger64(f, OGR_F_GetFieldIndex(f, "version"), x.version);
-        const auto wkb = gx().to_wkb(x.geom.get());
-        OGRGeometryH geom = nullptr;
-        REQUIRE(OGR_G_CreateFromWkb(wkb.data(), nullptr, &geom, static_cast<int>(wkb.size())) == OGRERR_NONE);
-        OGR_F_SetGeometryDirectly(f, OGR_G_ForceToMultiPolygon(geom));
-        REQUIRE(OGR_L_CreateFeature(layer, f) == OGRERR_NONE);
-        OGR_F_Destroy(f);
-    }
-    GDALClose(ds);
-}
-
-std::vector<Feat> export_township(const std::string& db, const fs::path& out, const std::string& town) {
-    const auto r = run_wangge({"--db", db, "export", "grids", "--township", town, "--out", out.string(), "--overwrite"});
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return read_grids(out);
-}
-
-geos::Geometry box_at(double x, double y, double half_deg) {
-    return gx().from_wkt(fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", x - half_deg, y - half_deg,
-                                     x + half_deg, y + half_deg));
-}
-std::pair<double, double> inside_point(const GEOSGeometry* g) {
-    auto p = gx().own(GEOSPointOnSurface_r(gx().handle(), g), "point");
-    double x = 0, y = 0;
-    GEOSGeomGetX_r(gx().handle(), p.get(), &x);
-    GEOSGeomGetY_r(gx().handle(), p.get(), &y);
-    return {x, y};
-}
-double shared_edge(const GEOSGeometry* a, const GEOSGeometry* b) {
-    auto i = gx().intersection(a, b);
-    double len = 0;
-    GEOSLength_r(gx().handle(), i.get(), &len);
-    return len;
-}
-Feat* by_code(std::vector<Feat>& v, const std::string& code) {
-    for (auto& f : v)
-        if (f.code == code) return &f;
-    return nullptr;
-}
-
-/// Two grids of `village` (any village when empty) that share an edge, other than `not_these`.
-std::pair<std::string, std::string> neighbours(std::vector<Feat>& v, const std::string& village,
-                                               const std::set<std::string>& not_these = {}) {
-    for (auto& a : v)
-        for (auto& b : v)
-            if (a.code < b.code && a.village == b.village && (village.empty() || a.village == village) &&
-                !not_these.count(a.code) && !not_these.count(b.code) &&
-                shared_edge(a.geom.get(), b.geom.get()) > 0.001)
-                return {a.code, b.code};
-    FAIL("no neighbours");
-    return {};
-}
-
-/// Move the shared boundary of a and b: a takes a 40 m square of b's side.
-void move_boundary(std::vector<Feat>& feats, const std::string& a, const std::string& b) {
-    Feat& fa = *by_code(feats, a);
-    Feat& fb = *by_code(feats, b);
-    auto edge = gx().intersection(fa.geom.get(), fb.geom.get());
-    const auto [x, y] = inside_point(edge.get());
-    auto box = box_at(x, y, 0.0002);
-    auto taken = gx().intersection(fb.geom.get(), box.get());
-    fa.geom = gx().own(GEOSUnion_r(gx().handle(), fa.geom.get(), taken.get()), "union");
-    fb.geom = gx().difference(fb.geom.get(), box.get());
 }
 
 /// Every row of the tables a grid write touches: equal digests mean nothing was written.
@@ -300,8 +165,8 @@ TEST_CASE("edits safety: two editors of two townships at once both land, the sec
     TempDir dir("safety-two");
     const std::string db = (dir / "s.sqlite").string();
     prepare(db);
-    auto f1 = export_township(db, dir / "t1.gpkg", town1);
-    auto f2 = export_township(db, dir / "t2.gpkg", town2);
+    auto f1 = export_grids(db, dir / "t1.gpkg", "--township", town1);
+    auto f2 = export_grids(db, dir / "t2.gpkg", "--township", town2);
     const auto [a1, b1] = neighbours(f1, village1);
     const auto [a2, b2] = neighbours(f2, "");
     move_boundary(f1, a1, b1);
@@ -329,7 +194,7 @@ TEST_CASE("edits safety: two edits of one export of a village at once: the first
     TempDir dir("safety-same");
     const std::string db = (dir / "s.sqlite").string();
     prepare(db);
-    auto base = export_township(db, dir / "t1.gpkg", town1);
+    auto base = export_grids(db, dir / "t1.gpkg", "--township", town1);
     const auto [a, b] = neighbours(base, village1);
     const auto [c, d] = neighbours(base, village1, {a, b});
     auto one = read_grids(dir / "t1.gpkg");
@@ -356,12 +221,12 @@ TEST_CASE("edits safety: two edits of one export of a village at once: the first
     check_codes_consistent(db);
 }
 
-TEST_CASE("edits safety: import edits killed at each pause point leaves the store as before; run again, it lands",
+TEST_CASE("edits safety: import edits killed at each pause point leaves the store as before, run again, it lands",
           "[e2e][edits][safety][slow]") {
     TempDir dir("safety-crash-edits");
     const std::string db = (dir / "s.sqlite").string();
     prepare(db);
-    auto feats = export_township(db, dir / "t1.gpkg", town1);
+    auto feats = export_grids(db, dir / "t1.gpkg", "--township", town1);
     const auto [a, b] = neighbours(feats, village1);
     move_boundary(feats, a, b);
     const auto edited = dir / "e.gpkg";
@@ -375,12 +240,12 @@ TEST_CASE("edits safety: import edits killed at each pause point leaves the stor
     }
 }
 
-TEST_CASE("edits safety: rollback killed after writing leaves the store as before; run again, it lands",
+TEST_CASE("edits safety: rollback killed after writing leaves the store as before, run again, it lands",
           "[e2e][edits][safety][slow]") {
     TempDir dir("safety-crash-rollback");
     const std::string db = (dir / "s.sqlite").string();
     prepare(db);
-    auto feats = export_township(db, dir / "t1.gpkg", town1);
+    auto feats = export_grids(db, dir / "t1.gpkg", "--township", town1);
     const auto [a, b] = neighbours(feats, village1);
     move_boundary(feats, a, b);
     write_grids(dir / "e.gpkg", feats);

@@ -1,7 +1,8 @@
 // End-to-end (issue 16 item 5): `wangge serve ARCHIVE --db STORE` answers a tile over a
 // village; the village is partitioned anew with `wangge partition --village ... --grids
 // N` while the server runs; the next answers hold the new grids with a new ETag, with
-// no restart, and a tile elsewhere keeps its ETag.
+// no restart, and a tile elsewhere keeps its ETag. The same for grids redrawn in a GIS
+// and taken back with `wangge import edits` (issue 18 item 4).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <wangge/store.hpp>
 #include <wangge/tiles/mvt_reader.hpp>
 
+#include "edit_files.hpp"
 #include "support.hpp"
 
 using namespace wangge;
@@ -118,7 +120,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("serve: a village partitioned anew while the server runs is served anew; tiles elsewhere keep their ETag",
+TEST_CASE("serve: a village partitioned anew while the server runs is served anew, tiles elsewhere keep their ETag",
           "[e2e][serve][live]") {
     TempDir dir("serve-live-http");
     const auto db = (dir / "s.sqlite").string();
@@ -186,4 +188,47 @@ TEST_CASE("serve: a village partitioned anew while the server runs is served ane
     CHECK(f1.status == 200);
     CHECK(f1.etag == f0.etag);
     CHECK(f1.body == f0.body);
+}
+
+TEST_CASE("serve: grids redrawn and taken back with import edits while the server runs are served on the next requests",
+          "[e2e][serve][live][edits]") {
+    TempDir dir("serve-live-edits");
+    const auto db = (dir / "s.sqlite").string();
+    fs::copy_file(partitioned_sample_store(), db);
+    const std::string village = "330502001005";
+    auto feats = export_grids(db, dir / "v.gpkg", "--village", village);
+    const auto [a, b] = neighbours(feats, village);
+    const auto edge = gx().intersection(by_code(feats, a)->geom.get(), by_code(feats, b)->geom.get());
+    const auto [lon, lat] = inside_point(edge.get());
+    const auto archive = dir / "huzhou.pmtiles";
+    const auto built = run_wangge({"--db", db, "tiles", "build", "--out", archive.string(), "--maxzoom", "14", "-q"});
+    INFO(built.out << built.err);
+    REQUIRE(built.exit_code == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // stored times: one second
+    Server server(dir, {"--db", db, "serve", archive.string(), "--port", "0", "-q"});
+    const auto path = tile_path("huzhou", lon, lat, 14);
+    INFO(path);
+    const auto t0 = get(server.port(), path);
+    REQUIRE(t0.status == 200);
+    REQUIRE(!t0.etag.empty());
+    CHECK(grid_codes(t0.body).count(a));
+
+    // the QGIS user's edit: a takes a 40 m square of b's side of their shared boundary
+    move_boundary(feats, a, b);
+    write_grids(dir / "e.gpkg", feats);
+    const auto r = run_wangge({"--db", db, "import", "edits", (dir / "e.gpkg").string(), "--author", "乙"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+
+    // the server notices by itself: the tile over the moved boundary is made anew, with
+    // both grids still in it under their codes (a reshaped grid keeps its code)
+    const auto t1 = get_until(server.port(), path, [&](const Response& x) { return x.etag != t0.etag; });
+    REQUIRE(t1.status == 200);
+    CHECK(t1.etag != t0.etag);
+    CHECK(t1.body != t0.body);
+    const auto codes = grid_codes(t1.body);
+    CHECK(codes.count(a));
+    CHECK(codes.count(b));
+    const auto api = get(server.port(), "/api/grids/" + a);
+    CHECK(api.status == 200);
 }
