@@ -233,7 +233,7 @@ TEST_CASE("events: import the sample file: bad rows rejected by line and reason,
     CHECK(sql::query_int(s, "SELECT count(*) FROM events") == imported);
 }
 
-TEST_CASE("events: batch assign gives the same grids as import; locate; reassign after a redraw", "[e2e][events]") {
+TEST_CASE("events: batch assign gives the same grids as import, locate, reassign after a redraw", "[e2e][events]") {
     TempDir dir("events-assign");
     const std::string db = copy_store(dir);
     const auto src = (sample_dir() / "huzhou_events_gcj02.csv").string();

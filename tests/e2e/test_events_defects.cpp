@@ -125,7 +125,7 @@ TEST_CASE("events defects: every documented coordinate column name, in import an
     }
 }
 
-TEST_CASE("events defects: exit 3 when nothing was imported; a duplicate id in one file is a rejected row",
+TEST_CASE("events defects: exit 3 when nothing was imported, a duplicate id in one file is a rejected row",
           "[e2e][events]") {
     TempDir dir("events-nothing");
     const std::string db = store_copy(dir);

@@ -94,7 +94,7 @@ TEST_CASE("encoding: a GBK Shapefile without .cpg is detected and stored as UTF-
     CHECK(names.at("330502002") == "朝阳街道");
 }
 
-TEST_CASE("encoding: --encoding overrides; a wrong one is refused, never stored as mojibake", "[e2e][encoding]") {
+TEST_CASE("encoding: --encoding overrides, a wrong one is refused, never stored as mojibake", "[e2e][encoding]") {
     TempDir dir("gbk-override");
     const auto shp = make_gbk_shapefile(dir, false);
     const std::string db = (dir / "s.sqlite").string();
@@ -168,7 +168,7 @@ TEST_CASE("crs: townships in CGCS2000 / 3-degree Gauss-Kruger CM 120E (EPSG:4549
                                                              << " vertices");
 }
 
-TEST_CASE("zhejiang counties: real defects; --skip-invalid --repair stores 85 repaired, rejects 4 null codes",
+TEST_CASE("zhejiang counties: real defects, --skip-invalid --repair stores 85 repaired, rejects 4 null codes",
           "[e2e][zhejiang]") {
     TempDir dir("zhejiang");
     const auto src = real_data("zhejiang_counties.geojson", dir.path());

@@ -108,7 +108,7 @@ TEST_CASE("import: --replace replaces a stored jurisdiction, keeping the rest", 
     CHECK_THAT(store_digest(db), Catch::StartsWith("3:"));
 }
 
-TEST_CASE("import: names come from the code table when the file has none; padded codes are normalised",
+TEST_CASE("import: names come from the code table when the file has none, padded codes are normalised",
           "[e2e][import]") {
     TempDir dir("import-names");
     const std::string db = (dir / "s.sqlite").string();

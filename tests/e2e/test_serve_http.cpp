@@ -372,7 +372,7 @@ TEST_CASE("serve http: tiles with their headers, gzip negotiated, 304, HEAD, sta
     CHECK(s.terminate() == 0);
 }
 
-TEST_CASE("serve http: /archives with Range; never a file outside what is served", "[e2e][serve]") {
+TEST_CASE("serve http: /archives with Range, never a file outside what is served", "[e2e][serve]") {
     TempDir dir("serve-http-files");
     const auto& archive = sample_archive();
     const auto root = dir / "web";

@@ -132,7 +132,7 @@ TEST_CASE("text inputs: a 10 MB line and a field past 64 KiB reject their rows w
     CHECK(a.peak_kb < abase.peak_kb + 24 * 1024);
 }
 
-TEST_CASE("text inputs: binary garbage is never echoed raw; what is shown is quoted and cut", "[e2e][text-inputs]") {
+TEST_CASE("text inputs: binary garbage is never echoed raw, what is shown is quoted and cut", "[e2e][text-inputs]") {
     TempDir dir("text-binary");
     const auto db = copy_sample(dir);
     std::string junk;

@@ -57,7 +57,7 @@ TEST_CASE("csv: a quote not closed before the end of the file rejects its own li
     CHECK(recs[3] == Rec{6, {"4", "f", "g"}, ""});
 }
 
-TEST_CASE("csv: a quoted field past 64 KiB rejects its line; reading goes on at the next line", "[csv]") {
+TEST_CASE("csv: a quoted field past 64 KiB rejects its line, reading goes on at the next line", "[csv]") {
     std::string text = "id,note,x\n1,a,b\n2,\"";
     for (int i = 0; i < 1200; ++i) text += std::string(60, 'n') + "\n";  // ~72 KiB, 1200 lines
     text += "end\",c\n3,d,e\n";
@@ -78,7 +78,7 @@ TEST_CASE("csv: a quoted field past 64 KiB rejects its line; reading goes on at 
     CHECK(r.skipped() == 1);
 }
 
-TEST_CASE("csv: quotes open a field only at its start; long and multi-line quoted fields within the limit", "[csv]") {
+TEST_CASE("csv: quotes open a field only at its start, long and multi-line quoted fields within the limit", "[csv]") {
     const std::string big(60 * 1024, 'q');
     const auto recs = all(fmt::format("id,note,x\n1,5\"3 tall,b\n2,\"{}\nmore \"\"quoted\"\"\",c\n3,\"\",e\n", big));
     REQUIRE(recs.size() == 3);
@@ -106,7 +106,7 @@ TEST_CASE("csv: chunks hold exactly the records next() gives, at any chunk size"
     CHECK(std::count_if(q.begin(), q.end(), [](const Rec& r) { return !r.error.empty(); }) == 1);
 }
 
-TEST_CASE("csv: the header, BOM and delimiter; quoting for any delimiter", "[csv]") {
+TEST_CASE("csv: the header, BOM and delimiter, quoting for any delimiter", "[csv]") {
     CsvReader r(CsvText{"\xEF\xBB\xBFid|\"a|b\"|c\n1|2|3\n", "t.csv"});
     CHECK(r.had_bom());
     CHECK(r.delimiter() == '|');

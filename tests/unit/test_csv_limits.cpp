@@ -66,7 +66,7 @@ TEST_CASE("csv limits: a header of more than 1000 columns refuses the file", "[c
     CHECK(CsvReader(CsvText{ok + "\n", "c.csv"}).header().size() == csv_max_columns);
 }
 
-TEST_CASE("csv limits: a line past 1 MiB is a rejected row with its line; reading goes on", "[csv-limits]") {
+TEST_CASE("csv limits: a line past 1 MiB is a rejected row with its line, reading goes on", "[csv-limits]") {
     const std::string text = "id,x\n1,a\n2," + std::string(csv_max_record + 10, 'x') + "\n3,c\n";
     for (const auto& recs : {all(text), by_chunks(text, 64 * 1024), by_chunks(text, 4 << 20)}) {
         REQUIRE(recs.size() == 3);

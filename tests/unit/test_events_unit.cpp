@@ -54,7 +54,7 @@ TEST_CASE("events: the CSV reader handles quotes, delimiters, BOM, blank lines a
     CHECK(guess_delimiter("a|b|c") == '|');
 }
 
-TEST_CASE("events: the default classification covers the four platforms; a bad file is refused whole",
+TEST_CASE("events: the default classification covers the four platforms, a bad file is refused whole",
           "[events]") {
     TempDir dir("types");
     Store s(dir / "s.sqlite");

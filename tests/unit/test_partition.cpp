@@ -180,7 +180,7 @@ TEST_CASE("partition: grid edges follow a barrier that splits the village in bal
     CHECK(p.interior_edge_m == Approx(p.barrier_length_m).epsilon(1e-6));
 }
 
-TEST_CASE("partition: a village below the minimum is one grid; without households sizes go by area", "[partition]") {
+TEST_CASE("partition: a village below the minimum is one grid, without households sizes go by area", "[partition]") {
     auto small = village(square, 30, 2);  // 60 households < 100
     const auto p1 = partition_village(small, SizePolicy{}, geos::Context::local());
     CHECK(check_partition(square, p1).grids == 1);

@@ -168,7 +168,7 @@ TEST_CASE("report json: every field with its value, shapes as GeoJSON, a schema"
     CHECK_FALSE(fs::exists(dir / "report.json.tmp"));
 }
 
-TEST_CASE("report json: names only when built with them; bad WKB is an error naming the shape", "[report-render]") {
+TEST_CASE("report json: names only when built with them, bad WKB is an error naming the shape", "[report-render]") {
     TempDir dir("report-json-names");
     auto r = sample_report();
     r.with_names = true;

@@ -270,7 +270,7 @@ TEST_CASE("serve: tile statuses: 204 empty inside, 404 outside or unknown, 400 m
     CHECK(failing.body.find("disk on fire") == std::string::npos);  // the reason goes to the log
 }
 
-TEST_CASE("serve: other methods are 405 with Allow; OPTIONS answers 204", "[serve]") {
+TEST_CASE("serve: other methods are 405 with Allow, OPTIONS answers 204", "[serve]") {
     auto r = make_router();
     for (const char* m : {"POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT", "BREW"}) {
         INFO(m);

@@ -84,7 +84,7 @@ TEST_CASE("staff: role and employment words", "[staff]") {
     CHECK(normalise_employment("临时").empty());
 }
 
-TEST_CASE("staff: a UTF-8 CSV is imported; a re-import replaces the grids it names and keeps history", "[staff]") {
+TEST_CASE("staff: a UTF-8 CSV is imported, a re-import replaces the grids it names and keeps history", "[staff]") {
     Fixture fx("staff-csv");
     const auto& g = fx.grids;
     const auto f1 = fx.dir / "staff.csv";

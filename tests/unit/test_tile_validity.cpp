@@ -197,7 +197,7 @@ TEST_CASE("tile validity: a ring turning one way but winding twice is not taken 
     CHECK(invalid_reason(written).empty());
 }
 
-TEST_CASE("tile validity: the fast test never calls an invalid polygon valid; repair always gives a valid one",
+TEST_CASE("tile validity: the fast test never calls an invalid polygon valid, repair always gives a valid one",
           "[tiles][validity]") {
     // Random rings on a small grid: many cross, touch, fold and overlap.
     std::mt19937 rng(20240611);
