@@ -121,7 +121,7 @@ private:
 }  // namespace
 
 TEST_CASE("serve: a village partitioned anew while the server runs is served anew, tiles elsewhere keep their ETag",
-          "[e2e][serve][live]") {
+          "[e2e][serve][live][slow]") {
     TempDir dir("serve-live-http");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);
@@ -191,7 +191,7 @@ TEST_CASE("serve: a village partitioned anew while the server runs is served ane
 }
 
 TEST_CASE("serve: grids redrawn and taken back with import edits while the server runs are served on the next requests",
-          "[e2e][serve][live][edits]") {
+          "[e2e][serve][live][edits][slow]") {
     TempDir dir("serve-live-edits");
     const auto db = (dir / "s.sqlite").string();
     fs::copy_file(partitioned_sample_store(), db);
