@@ -365,6 +365,55 @@ TEST_CASE("cli: the next tiles build removes the temporaries a killed one left b
     }
 }
 
+TEST_CASE("cli: tiles update killed while writing or just before the rename leaves the old archive whole, "
+          "and the next update lands",
+          "[e2e][cli][signals][slow]") {
+    TempDir dir("cli-kill-update");
+    const auto db = (dir / "s.sqlite").string();
+    fs::copy_file(partitioned_sample_store(), db);
+    // stored times have a resolution of one second: the build comes after the store's
+    // grids, the re-partition after the build
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    for (const char* name : {"u.pmtiles", "u.mbtiles"}) {
+        DYNAMIC_SECTION(name) {
+            const auto archive = dir / name;
+            const auto b0 = run_wangge({"--db", db, "tiles", "build", "--out", archive.string(), "--county", "330502",
+                                        "--maxzoom", "12", "--overwrite"});
+            INFO(b0.err);
+            REQUIRE(b0.exit_code == 0);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+            const auto p = run_wangge({"--db", db, "partition", "--village", "330502001005", "--grids",
+                                       std::string(name) == "u.pmtiles" ? "7" : "8"});
+            INFO(p.err);
+            REQUIRE(p.exit_code == 0);
+            const std::string before = read_file(archive);
+            for (const char* point : {"tiles:writing", "tiles:complete"}) {
+                INFO("killed at " << point);
+                {
+                    Background b({"--db", db, "tiles", "update", archive.string()}, point, dir.path());
+                    REQUIRE(b.pid > 0);
+                    const bool paused = b.paused();
+                    INFO(read_file(dir / "background.log"));
+                    REQUIRE(paused);
+                    const int status = b.stop(SIGKILL);
+                    CHECK(WIFSIGNALED(status));
+                }
+                fs::remove(dir / "pause.flag");
+                fs::remove(dir / "background.log");
+                // the archive is the old one, byte for byte (the update below reads it again)
+                CHECK(read_file(archive) == before);
+            }
+            // the next update lands, and removes what the killed ones left
+            const auto u = run_wangge({"--db", db, "tiles", "update", archive.string()});
+            INFO(u.out << u.err);
+            REQUIRE(u.exit_code == 0);
+            CHECK_THAT(u.out, !Catch::Contains(": 0 tiles regenerated"));
+            CHECK(read_file(archive) != before);
+            for (const auto& f : files_in(dir.path())) CHECK(f.find(".tmp") == std::string::npos);
+        }
+    }
+}
+
 TEST_CASE("cli: tiles build and export only read the store: an empty file is not made a store", "[e2e][cli]") {
     TempDir dir("cli-read-only");
     const auto empty = dir / "empty.sqlite";

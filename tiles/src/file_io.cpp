@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "wangge/error.hpp"
+#include "wangge/testpoint.hpp"
 
 namespace wangge::tiles::detail {
 
@@ -220,6 +221,7 @@ void commit_file(const fs::path& tmp, const fs::path& target) {
         ::close(fd);
         if (rc != 0) fail("cannot sync", tmp);
     }
+    pause_point("tiles:complete");  // tests: killed here, the old archive must be left whole
     if (::rename(tmp.c_str(), target.c_str()) != 0)
         throw io_error(
             fmt::format("cannot rename '{}' to '{}': {}", tmp.string(), target.string(), std::strerror(errno)));
