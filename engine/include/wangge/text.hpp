@@ -16,6 +16,8 @@ namespace wangge::text {
 
 bool is_valid_utf8(std::string_view s);
 bool is_ascii(std::string_view s);
+/// `s` without the spaces, tabs and line breaks around it.
+std::string trim(std::string_view s);
 
 /// Convert `s` from encoding `from` (an iconv name: "GB18030", "GBK", "CP936",
 /// "UTF-8", "ISO-8859-1"...) to UTF-8. nullopt if `s` is not valid in `from`.

@@ -42,12 +42,7 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
+using text::trim;
 
 int replace_types(Store& store, CsvReader& csv, const std::string& origin, const std::string& version) {
     const std::vector<std::string> want{"code", "name", "major_code", "major_name", "platform_code", "platform",

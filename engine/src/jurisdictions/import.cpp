@@ -13,6 +13,7 @@
 #include "store/runs_repo.hpp"
 #include "wangge/csv.hpp"
 #include "wangge/error.hpp"
+#include "wangge/text.hpp"
 #include "wangge/jurisdictions.hpp"
 #include "wangge/store.hpp"
 
@@ -41,12 +42,7 @@ std::string field_text(const SourceFeature& f, std::optional<int> idx) {
     return v ? *v : std::string();
 }
 
-std::string trim(std::string s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
+using text::trim;
 
 /// Check one feature's own properties (no cross-feature checks). Returns the
 /// reason for rejecting it, or "" when it passes.

@@ -26,12 +26,7 @@ namespace wangge {
 
 namespace {
 
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
+using text::trim;
 
 std::string lower(std::string_view s) {
     std::string out(s);
