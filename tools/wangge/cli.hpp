@@ -68,6 +68,7 @@ void add_tiles(CLI::App& app, Registry& reg);
 void add_serve(CLI::App& app, Registry& reg);
 void add_report(CLI::App& app, Registry& reg);
 void add_audit(CLI::App& app, Registry& reg);
+void add_networks(CLI::App& app, Registry& reg);
 
 /// The --delimiter option of a command reading CSV: 0 (guess) when empty, a tab for
 /// "\t" or "tab", else its one character (usage_error otherwise). In cmd_events.cpp.

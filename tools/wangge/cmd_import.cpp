@@ -5,6 +5,7 @@
 #include <wangge/error.hpp>
 #include <wangge/grids.hpp>
 #include <wangge/jurisdictions.hpp>
+#include <wangge/networks.hpp>
 #include <wangge/staff.hpp>
 #include <wangge/store.hpp>
 #include <wangge/text.hpp>
@@ -208,6 +209,39 @@ void add_import(CLI::App& app, Registry& reg) {
                 Store store(reg.globals.db);
                 const auto r = import_barriers(store, *bopt);
                 return report_inputs(reg, r, "barrier lines", fmt::format("{:.1f} km", double(r.total) / 1000));
+            });
+        };
+    });
+
+    auto nopt = std::make_shared<NetworkImportOptions>();
+    auto nfile = std::make_shared<std::string>();
+    auto* n = imp->add_subcommand(
+        "network", "Import another department's grid system (综治网格, 城管单元网格, 警格...) as a named network, "
+                   "its next version when the network is there already (wangge networks list)");
+    n->add_option("NAME", nopt->network, "The network's name: letters, digits, '_', '-', '.' (e.g. 综治, police)")
+        ->required();
+    n->add_option("FILE", *nfile, "Polygon file, any GDAL vector format")->required();
+    n->add_option("--code-field", nopt->code_field, "Field with each grid's code in that system")->required();
+    n->add_option("--name-field", nopt->name_field, "Field with each grid's name; optional");
+    n->add_option("--layer", nopt->source.layer, "Layer to read, for files with several");
+    n->add_option("--s-srs", nopt->source.s_srs, "Source CRS, overriding the file's");
+    n->add_flag("--allow-ballpark", nopt->source.allow_ballpark, allow_ballpark_help);
+    n->add_option("--encoding", nopt->source.encoding, "Text encoding of the attributes");
+    add_max_vertices(n, nopt->source);
+    n->callback([&reg, nopt, nfile] {
+        *reg.action = [&reg, nopt, nfile] {
+            nopt->source.file = *nfile;
+            return with_store_removed_on_failure(reg.globals.db, [&] {
+                Store store(reg.globals.db);
+                const auto r = import_network(store, *nopt);
+                const int rc = report_inputs(reg, r.input, "grids", fmt::format("{:.2f} km²", r.area_m2 / 1e6));
+                if (rc == ok && !reg.globals.quiet)
+                    fmt::print("network {}: version {}{}\n", r.network, r.version,
+                               r.previous_grids < 0
+                                   ? std::string(" (new)")
+                                   : fmt::format(", replacing version {} ({} grids) as the current one",
+                                                 r.version - 1, r.previous_grids));
+                return rc;
             });
         };
     });

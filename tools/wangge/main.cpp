@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
     cli::add_import(app, reg);
     cli::add_partition(app, reg);
     cli::add_grids(app, reg);
+    cli::add_networks(app, reg);
     cli::add_history(app, reg);
     cli::add_code(app, reg);
     cli::add_events(app, reg);

@@ -332,6 +332,44 @@ void v6_grid_history(Store& s) {
     )sql");
 }
 
+// Version 7: other departments' grid systems (综治网格, 城管单元网格, 警格...), kept
+// as named networks beside the unified grids. A department re-delivers its layer as
+// a new version; every version is kept, the newest is the network's current one.
+// A foreign code is unique within a version, not across networks.
+void v7_networks(Store& s) {
+    sql::exec(s, R"sql(
+        CREATE TABLE networks (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL UNIQUE,
+            created_at  TEXT NOT NULL
+        );
+        CREATE TABLE network_versions (
+            id          INTEGER PRIMARY KEY,
+            network_id  INTEGER NOT NULL REFERENCES networks(id),
+            version     INTEGER NOT NULL CHECK (version >= 1),
+            import_id   INTEGER NOT NULL REFERENCES import_runs(id),
+            source_file TEXT NOT NULL,
+            code_field  TEXT NOT NULL,
+            name_field  TEXT,
+            grids       INTEGER NOT NULL,
+            area_m2     REAL NOT NULL,
+            imported_at TEXT NOT NULL,
+            UNIQUE (network_id, version)
+        );
+        CREATE TABLE network_grids (
+            id             INTEGER PRIMARY KEY,
+            version_id     INTEGER NOT NULL REFERENCES network_versions(id),
+            code           TEXT NOT NULL,
+            name           TEXT,
+            source_feature INTEGER,
+            area_m2        REAL NOT NULL,
+            UNIQUE (version_id, code)
+        );
+    )sql");
+    sql::exec(s, "SELECT AddGeometryColumn('network_grids', 'geom', 4490, 'MULTIPOLYGON', 'XY', 1)");
+    sql::exec(s, "SELECT CreateSpatialIndex('network_grids', 'geom')");
+}
+
 } // namespace
 
 const std::vector<Migration>& migrations() {
@@ -342,6 +380,7 @@ const std::vector<Migration>& migrations() {
         {"import runs: source CRS, coordinate operation and its accuracy", v4_import_crs},
         {"staff of grids with history; events: closed time and level, department, handler", v5_staff_handling},
         {"grid history: kind, author, message and file of each run; the run that closed each grid version", v6_grid_history},
+        {"networks: other departments' grid systems, each delivery a version", v7_networks},
     };
     return all;
 }
