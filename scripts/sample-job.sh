@@ -96,6 +96,9 @@ edit_version=$("$wangge" --db "$db" history --village "$v" | awk '$3 == "edit" {
 step "the edit grid by grid" "$wangge" --db "$db" history show "$edit_version"
 step "roll the edit back (a new version: the grids and events as before, the new code retired for good)" \
   "$wangge" --db "$db" rollback "$edit_version" --message "sample: undo the demonstration edit"
+step "another department's grid system beside the unified grids (多网合一): here the villages of 吴兴区 stand in for an older 综治 network, one grid a village" \
+  "$wangge" --db "$db" import network 综治 "$out/wuxing_villages.gpkg" --code-field code --name-field name
+step "the networks in the store (each delivery of a network is its next version)" "$wangge" --db "$db" networks list
 step "vector tiles z0-16 of counties, townships, villages, grids, their label points and events (PMTiles, gap-free, valid polygons, every point in one tile)" \
   "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles" --overwrite
 step "what the store holds now" "$wangge" --db "$db" info

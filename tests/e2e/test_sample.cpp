@@ -119,6 +119,10 @@ TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample][slow
     CHECK_THAT(r.out, Catch::Contains("grid        330502001005001"));
     CHECK(read_file(dir / "events_rejects.csv").find("unknown type code") != std::string::npos);
     CHECK(read_file(dir / "events_coded.csv").find("grid_code,grid_status,nearest_grid,nearest_m\n") != std::string::npos);
+    // another department's network beside the unified grids
+    CHECK_THAT(r.out, Catch::Contains("imported 367 grids"));
+    CHECK_THAT(r.out, Catch::Contains("network 综治: version 1 (new)"));
+    CHECK_THAT(r.out, Catch::Contains("1 network\n"));
     // tiles
     CHECK_THAT(r.out, Catch::Contains("huzhou.pmtiles: "));
     CHECK_THAT(r.out, Catch::Contains("none dropped"));
