@@ -163,27 +163,6 @@ std::optional<Pt> centre(const std::vector<unsigned char>& wkb) {
     return Pt{x, y};
 }
 
-void write_whole(const std::filesystem::path& out, std::string_view bytes) {
-    const std::filesystem::path tmp = out.string() + ".tmp";
-    {
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(tmp.c_str(), "wb"), std::fclose);
-        if (!f) throw io_error(fmt::format("{}: cannot write: {}", tmp.string(), std::strerror(errno)));
-        if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size() || std::fflush(f.get()) != 0) {
-            const std::string why = std::strerror(errno);
-            f.reset();
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            throw io_error(fmt::format("{}: cannot write: {}", tmp.string(), why));
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, out, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
-        throw io_error(fmt::format("{}: cannot move the output into place: {}", out.string(), ec.message()));
-    }
-}
 
 std::string kind_zh(validate::Kind kind) {
     switch (kind) {

@@ -3,6 +3,7 @@
 // Internal to engine/src/report/.
 #pragma once
 
+#include "io/csv_out.hpp"
 #include "wangge/report.hpp"
 
 #include <filesystem>
@@ -40,8 +41,8 @@ void flatten(const Shape& s, std::vector<std::vector<std::vector<Pt>>>& polygons
 /// marked and the "centre" its row gives. nullopt for an empty or absent geometry.
 std::optional<Pt> centre(const std::vector<unsigned char>& wkb);
 
-/// Write `bytes` to `out` whole: to OUT.tmp, then renamed (io_error naming the file).
-void write_whole(const std::filesystem::path& out, std::string_view bytes);
+/// Write `bytes` to `out` whole (io/csv_out.hpp).
+using io::write_whole;
 
 /// 缝隙, 重叠... in Chinese; "gap", "overlap"... (the words of validate::to_string,
 /// spelt here too so that the writers link without the validator).

@@ -24,37 +24,11 @@ using namespace detail;
 
 namespace {
 
-std::string field(std::string_view s) {
-    const bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos ||
-                       (!s.empty() && (s.front() == ' ' || s.back() == ' '));
-    if (!quote) return std::string(s);
-    std::string out = "\"";
-    for (const char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + '"';
-}
-
 std::string number(double v) {
     return fmt::format("{}", v);
 }
 
-class CsvFile {
-public:
-    explicit CsvFile(const std::vector<std::string>& header) : text_("\xEF\xBB\xBF") { row(header); }
-    void row(const std::vector<std::string>& fields) {
-        for (std::size_t i = 0; i < fields.size(); ++i) {
-            if (i) text_ += ',';
-            text_ += field(fields[i]);
-        }
-        text_ += "\r\n";
-    }
-    void write(const std::filesystem::path& p) const { write_whole(p, text_); }
-
-private:
-    std::string text_;
-};
+using CsvFile = io::CsvText;
 
 std::string wkt(const std::vector<unsigned char>& wkb) {
     if (wkb.empty()) return "";
