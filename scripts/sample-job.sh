@@ -99,6 +99,8 @@ step "roll the edit back (a new version: the grids and events as before, the new
 step "another department's grid system beside the unified grids (多网合一): here the villages of 吴兴区 stand in for an older 综治 network, one grid a village" \
   "$wangge" --db "$db" import network 综治 "$out/wuxing_villages.gpkg" --code-field code --name-field name
 step "the networks in the store (each delivery of a network is its next version)" "$wangge" --db "$db" networks list
+step "the crosswalk of that network against the unified grids: per old grid its unified grids, shares and class" \
+  "$wangge" --db "$db" networks crosswalk 综治 --county 330502 --out "$out/crosswalk_zz.csv" --overwrite
 step "vector tiles z0-16 of counties, townships, villages, grids, their label points and events (PMTiles, gap-free, valid polygons, every point in one tile)" \
   "$wangge" --db "$db" tiles build --out "$out/huzhou.pmtiles" --overwrite
 step "what the store holds now" "$wangge" --db "$db" info

@@ -123,6 +123,8 @@ TEST_CASE("sample: the main job script runs and summarises", "[e2e][sample][slow
     CHECK_THAT(r.out, Catch::Contains("imported 367 grids"));
     CHECK_THAT(r.out, Catch::Contains("network 综治: version 1 (new)"));
     CHECK_THAT(r.out, Catch::Contains("1 network\n"));
+    CHECK_THAT(r.out, Catch::Contains("network 综治 version 1: 367 grids against"));
+    CHECK(read_file(dir / "crosswalk_zz_pairs.csv").find("330502001005,330502001,") != std::string::npos);
     // tiles
     CHECK_THAT(r.out, Catch::Contains("huzhou.pmtiles: "));
     CHECK_THAT(r.out, Catch::Contains("none dropped"));

@@ -33,6 +33,7 @@ void add_info(CLI::App& app, Registry& reg) {
                        i.dedicated_grids, i.retired_codes, i.partition_runs);
             fmt::print("events          {} ({} in no grid); {} event types\n", i.events, i.events_uncovered,
                        i.event_types);
+            fmt::print("networks        {} (wangge networks list)\n", i.networks);
             if (i.extent)
                 fmt::print("extent          {:.6f} {:.6f} {:.6f} {:.6f} (lon/lat, EPSG:4490)\n", (*i.extent)[0],
                            (*i.extent)[1], (*i.extent)[2], (*i.extent)[3]);

@@ -103,6 +103,7 @@ struct StoreInfo {
     std::int64_t household_points = 0, households = 0, barriers = 0;
     std::int64_t grids = 0, dedicated_grids = 0, retired_codes = 0, partition_runs = 0;
     std::int64_t events = 0, events_uncovered = 0, event_types = 0;
+    std::int64_t networks = 0;  ///< other departments' grid systems (wangge networks list)
 };
 
 StoreInfo store_info(Store& store);

@@ -21,7 +21,11 @@
 #include "wangge/grids.hpp"
 #include "wangge/source.hpp"
 
+#include "wangge/progress.hpp"
+
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -64,5 +68,73 @@ struct NetworkSummary {
 
 /// Every network, by name.
 std::vector<NetworkSummary> list_networks(Store& store);
+
+// ------------------------------------------------------------------ crosswalk
+//
+// For every foreign grid of a network's current version and every current unified grid
+// it overlaps: the shared area and its share of each. Overlaps below `min_share` of
+// both grids are digitising slivers (two departments never draw a shared road the same
+// way) and are left out. Each foreign grid gets a class, from its pairs:
+//   straddles-township  its pairs lie in more than one township;
+//   straddles-village   in more than one village of one township (it cannot become
+//                       unified grids as it is: they never cross a village border);
+//   same                one pair holds at least `same_share` of both grids;
+//   contained           it lies (`same_share` of it) inside one unified grid;
+//   contains            it is whole unified grids: each pair holds `same_share` of its
+//                       unified grid, and the pairs `same_share` of the foreign grid;
+//   split               across several unified grids, cutting some;
+//   unmatched           no unified grid under it (outside the unified coverage).
+// Shares are of areas on the ellipsoid's local scale (lon/lat areas scaled at each
+// grid's latitude; within a grid the ratio is exact to well under 0.1%).
+
+struct CrosswalkOptions {
+    std::string network;
+    std::string prefix;        ///< the unified grids under this code (township, county); "" = all
+    double same_share = 0.9;
+    double min_share = 0.01;
+    int threads = 0;           ///< 0: all cores
+};
+
+struct CrosswalkPair {
+    std::string foreign_code, unified_code, village, township;
+    double shared_m2 = 0, share_of_foreign = 0, share_of_unified = 0;
+    std::vector<unsigned char> wkb;  ///< the shared part (WKB, EPSG:4490)
+};
+
+struct CrosswalkGrid {
+    std::string code, name, klass;
+    double area_m2 = 0;
+    double matched_share = 0;           ///< of its area under unified grids (the pairs summed)
+    std::string best_unified;           ///< the pair with the largest shared area ("" when unmatched)
+    double best_share_of_foreign = 0, best_share_of_unified = 0;
+    std::vector<std::string> villages, townships;  ///< of its pairs, in code order
+    std::vector<std::size_t> pairs;     ///< indexes into Crosswalk::pairs
+    std::vector<unsigned char> wkb;     ///< its outline
+};
+
+struct Crosswalk {
+    std::string network;
+    int version = 0;
+    std::int64_t unified_grids = 0;            ///< the unified grids in scope
+    std::vector<CrosswalkGrid> grids;          ///< the foreign grids over the scope, by code
+    std::vector<CrosswalkPair> pairs;          ///< by foreign code, then shared area (largest first)
+    std::map<std::string, std::int64_t> by_class;
+    std::map<std::string, double> area_by_class;  ///< m²
+};
+
+/// The crosswalk of network `options.network` against the current unified grids
+/// under `options.prefix` (usage_error: no such network, a bad prefix; input_error:
+/// no unified grids there). Foreign grids that touch none of them are left out,
+/// except under an empty prefix (then they are "unmatched").
+Crosswalk crosswalk(Store& store, const CrosswalkOptions& options, const ProgressFn& progress = {});
+
+/// Write a crosswalk: `out` ending in .csv: the foreign grids with their class, and
+/// OUT_pairs.csv beside it with every pair (UTF-8 with a BOM, RFC 4180); else a GIS
+/// file by its extension (GeoPackage: layers foreign_grids with outlines and classes,
+/// pairs with the shared parts, straddling_parts: the part of each straddling grid in
+/// each village). The output rule of every export (refused when there, unless
+/// `overwrite`). Returns the files written.
+std::vector<std::filesystem::path> write_crosswalk(const Crosswalk& cw, const std::filesystem::path& out,
+                                                   bool overwrite);
 
 }  // namespace wangge

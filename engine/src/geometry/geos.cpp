@@ -165,4 +165,13 @@ Prepared Context::prepare(const GEOSGeometry* g) {
     return Prepared(p, PreparedDeleter{handle_});
 }
 
+Envelope Context::envelope(const GEOSGeometry* geom) {
+    Envelope e;
+    GEOSGeom_getXMin_r(handle_, geom, &e.minx);
+    GEOSGeom_getYMin_r(handle_, geom, &e.miny);
+    GEOSGeom_getXMax_r(handle_, geom, &e.maxx);
+    GEOSGeom_getYMax_r(handle_, geom, &e.maxy);
+    return e;
+}
+
 } // namespace wangge::geos

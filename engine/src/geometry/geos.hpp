@@ -18,6 +18,11 @@ namespace wangge::geos {
 
 class Context;
 
+/// A geometry's bounding box.
+struct Envelope {
+    double minx = 0, miny = 0, maxx = 0, maxy = 0;
+};
+
 /// Deleter for owned geometries: GEOSGeom_destroy_r needs the context.
 struct GeometryDeleter {
     GEOSContextHandle_t handle = nullptr;
@@ -60,6 +65,8 @@ public:
     Geometry make_valid_polygonal(const GEOSGeometry* g);
     /// Polygonal parts of any geometry, as one MultiPolygon (possibly empty).
     Geometry polygonal_parts(const GEOSGeometry* g);
+    /// The bounding box of `g`.
+    Envelope envelope(const GEOSGeometry* g);
 
     double area(const GEOSGeometry* g);
     bool is_empty(const GEOSGeometry* g);

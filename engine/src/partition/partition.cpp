@@ -89,17 +89,10 @@ struct Frame {
     }
 };
 
-struct Envelope {
-    double minx = 0, miny = 0, maxx = 0, maxy = 0;
-};
+using geos::Envelope;
 
 Envelope envelope(geos::Context& g, const GEOSGeometry* geom) {
-    Envelope e;
-    GEOSGeom_getXMin_r(g.handle(), geom, &e.minx);
-    GEOSGeom_getYMin_r(g.handle(), geom, &e.miny);
-    GEOSGeom_getXMax_r(g.handle(), geom, &e.maxx);
-    GEOSGeom_getYMax_r(g.handle(), geom, &e.maxy);
-    return e;
+    return g.envelope(geom);
 }
 
 geos::Geometry rect(geos::Context& g, double x0, double y0, double x1, double y1) {

@@ -4,6 +4,7 @@
 #include "store/grids_repo.hpp"
 #include "store/inputs_repo.hpp"
 #include "store/jurisdictions_repo.hpp"
+#include "store/networks_repo.hpp"
 #include "store/runs_repo.hpp"
 #include "wangge/codes.hpp"
 #include "wangge/jurisdictions.hpp"
@@ -32,6 +33,7 @@ StoreInfo store_info(Store& store) {
     info.events = repo::count_events(store);
     info.events_uncovered = repo::count_uncovered_events(store);
     info.event_types = repo::count_event_types(store);
+    info.networks = repo::count_networks(store);
     return info;
 }
 

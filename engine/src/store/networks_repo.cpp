@@ -45,6 +45,33 @@ std::vector<NetworkVersionRow> network_versions(Store& store, const std::string&
     return out;
 }
 
+std::optional<NetworkVersionRow> for_each_current_network_grid(Store& store, const std::string& name,
+                                                               const std::function<void(NetworkGridRow&&)>& fn) {
+    std::optional<NetworkVersionRow> version;
+    {
+        Statement st = sql::prepare(store, std::string(version_columns) +
+                                               "WHERE n.name = ? ORDER BY v.version DESC LIMIT 1");
+        st.bind(1, name);
+        if (st.step()) version = version_row(st);
+    }
+    if (!version) return version;
+    Statement st = sql::prepare(store,
+                                "SELECT g.code, coalesce(g.name, ''), g.source_feature, g.area_m2, AsBinary(g.geom) "
+                                "FROM network_grids g JOIN network_versions v ON v.id = g.version_id JOIN networks n "
+                                "ON n.id = v.network_id WHERE n.name = ? AND v.version = ? ORDER BY g.code");
+    st.bind(1, name).bind(2, static_cast<std::int64_t>(version->version));
+    while (st.step()) {
+        NetworkGridRow r;
+        r.code = st.text(0);
+        r.name = st.text(1);
+        r.source_feature = st.int64(2);
+        r.area_m2 = st.real(3);
+        r.wkb = st.blob(4);
+        fn(std::move(r));
+    }
+    return version;
+}
+
 std::int64_t count_networks(Store& store) {
     return sql::query_int(store, "SELECT count(*) FROM networks");
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,12 @@ std::vector<NetworkVersionRow> current_network_versions(Store& store);
 std::vector<NetworkVersionRow> network_versions(Store& store, const std::string& name);
 /// How many networks are stored.
 std::int64_t count_networks(Store& store);
+
+struct NetworkGridRow;
+/// Each grid of the current version of network `name`, in code order, and that
+/// version (nullopt, and no call: no such network).
+std::optional<NetworkVersionRow> for_each_current_network_grid(Store& store, const std::string& name,
+                                                               const std::function<void(NetworkGridRow&&)>& fn);
 
 // ----------------------------------------------------------------- writing
 // Call inside the caller's Store::Transaction.
